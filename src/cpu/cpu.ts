@@ -1,0 +1,288 @@
+// The virtual CPU: architectural state, the run loop, and the instruction-boundary logic
+// (interrupts, single-step, halt). Instruction semantics live in ops/, system behaviour in
+// system/, the FPU in x87/, address translation in mmu.ts.
+
+import {
+  CR0_AM, CR0_CD, CR0_ET, CR0_NW, CR0_PE, CS, DESC_DB, DESC_CODE, DESC_DC, DESC_P, DESC_RW, DESC_S,
+  DESC_UNUSABLE, EFLAGS_AC, EFLAGS_FIXED1, EFLAGS_IF, EFLAGS_TF, EFLAGS_VM, ESP, SS, EXC_DB, EFLAGS_RF,
+} from "./constants.js";
+import { decode, D_STRIDE } from "./decoder.js";
+import { FAULT } from "./fault.js";
+import type { CpuHost } from "./host.js";
+import { HostMemory, PhysicalMap } from "./memory.js";
+import { Tlb, TLB_NEVER, TLB_RS, TLB_RU, TLB_WS, TLB_WU, XL_USER } from "./mmu.js";
+import { HANDLERS } from "./ops/index.js";
+import { deliverException, deliverExternal, EV_TRAP_DB } from "./system/interrupts.js";
+import { Fpu } from "./x87/fpu.js";
+
+/** Why run() returned. */
+export const STOP_LIMIT = 0, STOP_HALT = 1, STOP_REQUEST = 2, STOP_SHUTDOWN = 3;
+
+export class Cpu {
+  // ---- general state ----
+  readonly regs = new Int32Array(8);
+  eip = 0;
+  /** EFLAGS except the status flags named in lzMask (see flags.ts). */
+  flags = EFLAGS_FIXED1;
+  lzMask = 0; lzOp = 0; lzSz = 31; lzA = 0; lzB = 0; lzRes = 0;
+
+  // ---- segment descriptor caches: ES CS SS DS FS GS LDTR TR ----
+  readonly segSel = new Uint16Array(8);
+  readonly segBase = new Int32Array(8);
+  /** Byte-granular limit (uint32 stored in int32). */
+  readonly segLimit = new Int32Array(8);
+  /** Access rights in VMX layout: type 0-3, S 4, DPL 5-6, P 7, AVL 12, D/B 14, G 15, unusable 16. */
+  readonly segAttr = new Int32Array(8);
+  /** Highest offset a read/write may start its last byte at without the slow check, or -1 (mmu.ts). */
+  readonly segLimR = new Float64Array(6);
+  readonly segLimW = new Float64Array(6);
+  gdtrBase = 0; gdtrLimit = 0xffff;
+  idtrBase = 0; idtrLimit = 0x3ff;
+
+  // ---- control, debug, model-specific ----
+  cr0 = 0; cr2 = 0; cr3 = 0; cr4 = 0;
+  readonly dr = new Int32Array(8);
+  sysenterCs = 0; sysenterEsp = 0; sysenterEip = 0;
+  /** IA32_PAT low and high halves (power-on value 0x0007040600070406). */
+  patLo = 0x00070406; patHi = 0x00070406;
+  tscOffset = 0;
+
+  // ---- derived mode (updateMode) ----
+  cpl = 0;
+  code32 = false;
+  stack32 = false;
+  /** TLB permission bits needed for a data read / write at the current privilege. */
+  accR = TLB_RS; accW = TLB_WS;
+  /** XL_USER when accesses are user-mode (CPL 3), else 0. */
+  xlUser = 0;
+  alignCheckLive = false;
+
+  // ---- execution ----
+  /** Guest instructions retired since reset: the timeline every event is addressed by. */
+  icount = 0;
+  halted = false;
+  /** Nonzero: the loop must leave the fast path at the next boundary (interrupt, TF, stop...). */
+  attention = 0;
+  stopRequested = false;
+  shutdownReason = "";
+  /** Interrupts are inhibited for one instruction after STI / MOV SS / POP SS (SDM Vol.3 6.8.3). */
+  inhibitIrq = false;
+  startEip = 0;
+  startEsp = 0;
+  /** Decoded instruction records (see decoder.ts); record 0 is the one being executed. */
+  readonly dec = new Int32Array(D_STRIDE * 4);
+  /** Address of a read-modify-write operand between its read and its write (ops/operands.ts). */
+  rmwSeg = 0;
+  rmwOff = 0;
+  /** Code-fetch page cache: linear page and its host offset (-1 = none). */
+  fetchLin = 0;
+  fetchHost = -1;
+
+  readonly tlb = new Tlb();
+  readonly fpu = new Fpu();
+  /** Vector of the exception being delivered, for the double-fault rules (-1: none). */
+  excInProgress = -1;
+  private readonly reported = new Set<string>();
+
+  constructor(
+    readonly mem: HostMemory,
+    public phys: PhysicalMap,
+    public host: CpuHost,
+  ) {
+    this.reset();
+  }
+
+  /** Power-on / RESET state (SDM Vol.3 Table 10-1). */
+  reset(): void {
+    this.regs.fill(0);
+    this.regs[2] = 0x0663; // EDX: family 6, model 6, stepping 3 (CPUID signature)
+    this.eip = 0xfff0;
+    this.flags = EFLAGS_FIXED1;
+    this.lzMask = 0;
+    this.cr0 = CR0_ET | CR0_NW | CR0_CD;
+    this.cr2 = 0; this.cr3 = 0; this.cr4 = 0;
+    this.dr.fill(0);
+    this.dr[6] = 0xffff0ff0 | 0; this.dr[7] = 0x400;
+    for (let s = 0; s < 6; s++) this.setSegCache(s, 0, 0, 0xffff, DESC_P | DESC_S | DESC_RW | 1 | (s === CS ? DESC_CODE : 0));
+    this.setSegCache(CS, 0xf000, 0xffff0000 | 0, 0xffff, DESC_P | DESC_S | DESC_RW | DESC_CODE | 1);
+    this.setSegCache(6, 0, 0, 0xffff, DESC_P | 2);
+    this.setSegCache(7, 0, 0, 0xffff, DESC_P | 11);
+    this.gdtrBase = 0; this.gdtrLimit = 0xffff; this.idtrBase = 0; this.idtrLimit = 0x3ff;
+    this.sysenterCs = 0; this.sysenterEsp = 0; this.sysenterEip = 0;
+    this.halted = false; this.inhibitIrq = false; this.stopRequested = false;
+    this.fpu.reset();
+    this.tlb.flush(false);
+    this.updateMode();
+  }
+
+  /** Loads a descriptor cache and derives the fast segment-check limits (mmu.ts). */
+  setSegCache(seg: number, sel: number, base: number, limit: number, attr: number): void {
+    this.segSel[seg] = sel;
+    this.segBase[seg] = base | 0;
+    this.segLimit[seg] = limit | 0;
+    this.segAttr[seg] = attr;
+    if (seg >= 6) return;
+    const lim = limit >>> 0;
+    const usable = (attr & DESC_UNUSABLE) === 0;
+    const code = (attr & DESC_CODE) !== 0;
+    const expandDown = !code && (attr & DESC_DC) !== 0;
+    const readable = usable && !expandDown && (!code || (attr & DESC_RW) !== 0);
+    const writable = usable && !expandDown && !code && (attr & DESC_RW) !== 0;
+    this.segLimR[seg] = readable ? lim : -1;
+    this.segLimW[seg] = writable ? lim : -1;
+    if (seg === CS) this.code32 = (attr & DESC_DB) !== 0 && (this.cr0 & CR0_PE) !== 0 && (this.flags & EFLAGS_VM) === 0;
+    if (seg === SS) this.stack32 = (attr & DESC_DB) !== 0;
+  }
+
+  /** Recomputes privilege-derived fields after CR0, CS, SS or EFLAGS.AC/VM changes. */
+  updateMode(): void {
+    const pe = (this.cr0 & CR0_PE) !== 0;
+    const vm = (this.flags & EFLAGS_VM) !== 0;
+    // CPL is SS.DPL in protected mode (as VMX defines it; equal to CS.RPL except in conforming code).
+    this.cpl = !pe ? 0 : vm ? 3 : (this.segAttr[SS] >> 5) & 3;
+    this.code32 = pe && !vm && (this.segAttr[CS] & DESC_DB) !== 0;
+    this.stack32 = (this.segAttr[SS] & DESC_DB) !== 0;
+    const user = this.cpl === 3;
+    this.alignCheckLive = user && (this.cr0 & CR0_AM) !== 0 && (this.flags & EFLAGS_AC) !== 0;
+    this.accR = this.alignCheckLive ? TLB_NEVER : user ? TLB_RU : TLB_RS;
+    this.accW = this.alignCheckLive ? TLB_NEVER : user ? TLB_WU : TLB_WS;
+    this.xlUser = user ? XL_USER : 0;
+    this.fetchHost = -1;
+  }
+
+  /** Drops cached translations (CR3 load keeps global pages when `keepGlobal`). */
+  flushTlb(keepGlobal = false): void {
+    this.tlb.flush(keepGlobal);
+    this.fetchHost = -1;
+  }
+
+  /** Asks the run loop to come out of the fast path at the next instruction boundary. */
+  poke(): void {
+    this.attention = 1;
+  }
+
+  /** Stops run() at the next instruction boundary (used by debuggers and the machine). */
+  requestStop(): void {
+    this.stopRequested = true;
+    this.attention = 1;
+  }
+
+  /**
+   * Runs until icount reaches `until`, the CPU halts with nothing to wake it, a stop is
+   * requested, or shutdown. Returns one of the STOP_* reasons.
+   */
+  run(until: number): number {
+    for (;;) {
+      if (this.attention !== 0) {
+        const r = this.boundary();
+        if (r >= 0) return r;
+      }
+      if (this.icount >= until) return STOP_LIMIT;
+      try {
+        if (this.attention !== 0 || (this.flags & EFLAGS_TF) !== 0) this.stepObserved();
+        else this.runFast(until);
+      } catch (e) {
+        if (e !== FAULT) throw e;
+        this.eip = this.startEip;
+        this.regs[ESP] = this.startEsp;
+        deliverException(this, FAULT.vector, FAULT.errorCode);
+      }
+      if (this.shutdownReason !== "") return STOP_SHUTDOWN;
+    }
+  }
+
+  private runFast(until: number): void {
+    const dec = this.dec;
+    const regs = this.regs;
+    while (this.icount < until && this.attention === 0) {
+      this.startEip = this.eip;
+      this.startEsp = regs[ESP];
+      decode(this, 0);
+      this.eip = this.code32 ? (this.eip + (dec[6] & 0xff)) | 0 : (this.eip + (dec[6] & 0xff)) & 0xffff;
+      HANDLERS[dec[0]](this, 0);
+      this.icount++;
+    }
+  }
+
+  /** One instruction with the boundary rules the fast path skips: TF single-step trap, RF. */
+  private stepObserved(): void {
+    const dec = this.dec;
+    const tf = (this.flags & EFLAGS_TF) !== 0;
+    this.startEip = this.eip;
+    this.startEsp = this.regs[ESP];
+    this.inhibitIrq = false;
+    decode(this, 0);
+    this.eip = this.code32 ? (this.eip + (dec[6] & 0xff)) | 0 : (this.eip + (dec[6] & 0xff)) & 0xffff;
+    HANDLERS[dec[0]](this, 0);
+    this.icount++;
+    this.flags &= ~EFLAGS_RF;
+    if (tf) {
+      this.dr[6] |= 1 << 14; // BS: single-step
+      deliverException(this, EXC_DB, -1, EV_TRAP_DB);
+    }
+  }
+
+  /**
+   * Instruction-boundary work when attention is set. Returns a STOP_* reason to leave run(),
+   * or -1 to keep executing.
+   */
+  private boundary(): number {
+    this.attention = 0;
+    if (this.shutdownReason !== "") return STOP_SHUTDOWN;
+    if (this.stopRequested) { this.stopRequested = false; return STOP_REQUEST; }
+    if (this.inhibitIrq) {
+      // The instruction after STI/MOV SS runs before interrupts are looked at.
+      this.attention = 1;
+      return -1;
+    }
+    if ((this.flags & EFLAGS_IF) !== 0 && this.host.interruptPending(this)) {
+      this.halted = false;
+      const vector = this.host.acknowledgeInterrupt(this);
+      try {
+        deliverExternal(this, vector);
+      } catch (e) {
+        if (e !== FAULT) throw e;
+        deliverException(this, FAULT.vector, FAULT.errorCode);
+      }
+      if (this.shutdownReason !== "") return STOP_SHUTDOWN;
+      this.attention = 1; // look again: another interrupt may be waiting
+      return -1;
+    }
+    if (this.halted) { this.attention = 1; return STOP_HALT; }
+    return -1;
+  }
+
+  /** An opcode with no table entry: reported once per opcode, then #UD. */
+  noteUndefined(opcode: number, modrm: number, why = "undefined opcode"): void {
+    const key = `u${opcode}:${modrm < 0 ? "" : (modrm >> 3) & 7}:${why}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.host.report(this, `${why} ${formatOpcode(opcode, modrm)} at ${this.whereText()}: raising #UD`);
+  }
+
+  /** A table entry with no implementation yet: reported once per entry, then #UD. */
+  noteUnimplemented(what: string, opcode: number, modrm: number): void {
+    const key = `i${what}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.host.report(this, `unimplemented instruction ${what} ${formatOpcode(opcode, modrm)} at ${this.whereText()}: raising #UD`);
+  }
+
+  /** Anything else unimplemented (an MSR, a mode): reported once per key. */
+  noteOnce(key: string, message: string): void {
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.host.report(this, `${message} at ${this.whereText()}`);
+  }
+
+  whereText(): string {
+    const h4 = (v: number) => (v >>> 0).toString(16).padStart(4, "0");
+    return `${h4(this.segSel[CS])}:${(this.startEip >>> 0).toString(16).padStart(this.code32 ? 8 : 4, "0")} (icount ${this.icount})`;
+  }
+}
+
+function formatOpcode(opcode: number, modrm: number): string {
+  const bytes = opcode > 0xffff ? [0x0f, 0x38, opcode & 0xff] : opcode > 0xff ? [0x0f, opcode & 0xff] : [opcode];
+  if (modrm >= 0) bytes.push(modrm);
+  return `[${bytes.map((b) => b.toString(16).padStart(2, "0")).join(" ")}]`;
+}

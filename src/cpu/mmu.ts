@@ -1,0 +1,306 @@
+// Linear → guest-physical → host translation, the TLB, and every data access path.
+//
+// TLB: direct-mapped over all 2^20 linear pages. tlbHost[vpn] is the host offset of the page,
+// tlbFlags[vpn] says which accesses may use it without a walk:
+//
+//   bit 0 TLB_RS  supervisor read      bit 2 TLB_RU  user read
+//   bit 1 TLB_WS  supervisor write     bit 3 TLB_WU  user write
+//   bit 4 TLB_G   global (survives a CR3 load when CR4.PGE)
+//
+// Write bits are granted only once the D bit is set, so the first write walks and sets it.
+// Pages without RAM behind them (MMIO) never get access bits: every access takes the slow path.
+// cpu.accR / cpu.accW hold the bit an access at the current privilege needs (TLB_RU for CPL 3);
+// when alignment checking is live they hold TLB_NEVER so every access goes through the slow path.
+//
+// Segment checks (SDM Vol.3 5.3): segLimR/segLimW hold the highest offset readable/writable
+// through each segment register, or -1 when the fast check cannot decide (null/unusable
+// segment, execute-only code, expand-down data): those go to segCheckSlow.
+
+import type { Cpu } from "./cpu.js";
+import { CR0_PG, CR0_WP, CR4_PGE, CR4_PSE, DESC_DC, DESC_DB, DESC_UNUSABLE, DESC_CODE, DESC_RW, EXC_GP, EXC_SS, PFEC_P, PFEC_U, PFEC_W, PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US, SS } from "./constants.js";
+import { raise, raisePageFault } from "./fault.js";
+import { ACC_READ, ACC_WRITE } from "./memory.js";
+
+export const TLB_RS = 1, TLB_WS = 2, TLB_RU = 4, TLB_WU = 8, TLB_G = 16, TLB_NEVER = 64;
+const TLB_LIST_MAX = 8192;
+
+export class Tlb {
+  readonly flags = new Uint8Array(1 << 20);
+  readonly host = new Int32Array(1 << 20);
+  readonly list = new Int32Array(TLB_LIST_MAX);
+  count = 0;
+
+  /** Drops every entry (or every non-global one). */
+  flush(keepGlobal: boolean): void {
+    const f = this.flags, l = this.list;
+    if (this.count >= TLB_LIST_MAX) {
+      if (!keepGlobal) { f.fill(0); this.count = 0; return; }
+      // The list overflowed: entries may exist that it does not name. Sweep the whole array.
+      let n = 0;
+      for (let v = 0; v < f.length; v++) {
+        if (f[v] & TLB_G) { if (n < TLB_LIST_MAX) l[n++] = v; } else f[v] = 0;
+      }
+      this.count = n;
+      return;
+    }
+    let n = 0;
+    for (let i = 0; i < this.count; i++) {
+      const v = l[i];
+      if (keepGlobal && (f[v] & TLB_G)) l[n++] = v;
+      else f[v] = 0;
+    }
+    this.count = n;
+  }
+
+  invalidate(vpn: number): void {
+    this.flags[vpn] = 0;
+  }
+
+  insert(vpn: number, hostPage: number, flags: number): void {
+    if (this.flags[vpn] === 0 && this.count < TLB_LIST_MAX) this.list[this.count++] = vpn;
+    else if (this.flags[vpn] === 0) this.count = TLB_LIST_MAX; // overflow marker: flush sweeps
+    this.flags[vpn] = flags;
+    this.host[vpn] = hostPage;
+  }
+}
+
+/** Access kinds for translate(): low bit write, then user (CPL 3 data access, not implicit). */
+export const XL_WRITE = 1, XL_USER = 2;
+
+/**
+ * Walks the guest page tables for `lin` (32-bit paging, 4 KiB and 4 MiB pages; SDM Vol.3 4.3),
+ * checks permissions, sets A/D bits, fills the TLB, and returns the guest-physical address.
+ * Raises #PF with the architectural error code and CR2 on failure.
+ */
+export function walk(cpu: Cpu, lin: number, kind: number): number {
+  const write = (kind & XL_WRITE) !== 0, user = (kind & XL_USER) !== 0;
+  const vpn = lin >>> 12;
+  if ((cpu.cr0 & CR0_PG) === 0) {
+    fill(cpu, vpn, lin & ~0xfff, TLB_RS | TLB_WS | TLB_RU | TLB_WU);
+    return lin;
+  }
+  const pdeAddr = (cpu.cr3 & ~0xfff) | ((lin >>> 22) << 2);
+  const pde = readPhys32(cpu, pdeAddr);
+  const errBase = (write ? PFEC_W : 0) | (user ? PFEC_U : 0);
+  if ((pde & PTE_P) === 0) raisePageFault(lin, errBase);
+  let leaf: number, leafAddr: number, rw: number, us: number, frame: number;
+  if ((pde & PTE_PS) !== 0 && (cpu.cr4 & CR4_PSE) !== 0) {
+    leaf = pde; leafAddr = pdeAddr;
+    rw = pde & PTE_RW; us = pde & PTE_US;
+    frame = (pde & 0xffc00000) | (lin & 0x3ff000);
+  } else {
+    const pteAddr = (pde & ~0xfff) | (((lin >>> 12) & 0x3ff) << 2);
+    const pte = readPhys32(cpu, pteAddr);
+    if ((pte & PTE_P) === 0) raisePageFault(lin, errBase);
+    // Permission checks below need the directory's bits too; A is set on the directory entry
+    // only once the walk succeeds, as the SDM allows (4.8: A bits are set on successful walks).
+    leaf = pte; leafAddr = pteAddr;
+    rw = pde & pte & PTE_RW; us = pde & pte & PTE_US;
+    frame = pte & ~0xfff;
+    if (!checkPerm(cpu, rw, us, write, user)) raisePageFault(lin, errBase | PFEC_P);
+    if ((pde & PTE_A) === 0) writePhys32(cpu, pdeAddr, pde | PTE_A);
+  }
+  if (!checkPerm(cpu, rw, us, write, user)) raisePageFault(lin, errBase | PFEC_P);
+  let newLeaf = leaf | PTE_A;
+  if (write) newLeaf |= PTE_D;
+  if (newLeaf !== leaf) writePhys32(cpu, leafAddr, newLeaf);
+  const dirty = (newLeaf & PTE_D) !== 0;
+  let f = TLB_RS;
+  if (dirty && (rw || (cpu.cr0 & CR0_WP) === 0)) f |= TLB_WS;
+  if (us) { f |= TLB_RU; if (dirty && rw) f |= TLB_WU; }
+  if ((leaf & PTE_G) && (cpu.cr4 & CR4_PGE)) f |= TLB_G;
+  fill(cpu, vpn, frame, f);
+  return frame | (lin & 0xfff);
+}
+
+function checkPerm(cpu: Cpu, rw: number, us: number, write: boolean, user: boolean): boolean {
+  if (user) return us !== 0 && (!write || rw !== 0);
+  return !write || rw !== 0 || (cpu.cr0 & CR0_WP) === 0;
+}
+
+/** Records lin page → host page; pages with no RAM behind them get no access bits (slow path). */
+function fill(cpu: Cpu, vpn: number, gpaPage: number, flags: number): void {
+  const h = cpu.phys.translate(gpaPage, ACC_READ);
+  if (h < 0) { cpu.tlb.insert(vpn, 0, flags & TLB_G); return; }
+  // A page whose writes go elsewhere (ROM) is cached for reads only.
+  if ((flags & (TLB_WS | TLB_WU)) && cpu.phys.translate(gpaPage, ACC_WRITE) !== h) flags &= ~(TLB_WS | TLB_WU);
+  if (flags & (TLB_WS | TLB_WU)) cpu.mem.dirty[h >>> 12] = 1;
+  cpu.tlb.insert(vpn, h, flags);
+}
+
+/** Guest-physical of `lin` for an access of the given kind, walking when the TLB cannot answer. */
+export function linToPhys(cpu: Cpu, lin: number, kind: number): number {
+  return walk(cpu, lin, kind);
+}
+
+// ---- physical access (page-table walks, VMX structures, DMA-like device access) ----
+
+export function readPhys32(cpu: Cpu, gpa: number): number {
+  const h = cpu.phys.translate(gpa, ACC_READ);
+  if (h >= 0 && h + 4 <= cpu.mem.size) return cpu.mem.view.getInt32(h, true);
+  return cpu.phys.mmioRead(gpa, 4) | 0;
+}
+export function writePhys32(cpu: Cpu, gpa: number, v: number): void {
+  const h = cpu.phys.translate(gpa, ACC_WRITE);
+  if (h >= 0 && h + 4 <= cpu.mem.size) { cpu.mem.dirty[h >>> 12] = 1; cpu.mem.view.setInt32(h, v, true); }
+  else cpu.phys.mmioWrite(gpa, 4, v);
+}
+export function readPhys8(cpu: Cpu, gpa: number): number {
+  const h = cpu.phys.translate(gpa, ACC_READ);
+  return h >= 0 ? cpu.mem.bytes[h] : cpu.phys.mmioRead(gpa, 1) & 0xff;
+}
+export function writePhys8(cpu: Cpu, gpa: number, v: number): void {
+  const h = cpu.phys.translate(gpa, ACC_WRITE);
+  if (h >= 0) { cpu.mem.dirty[h >>> 12] = 1; cpu.mem.bytes[h] = v; } else cpu.phys.mmioWrite(gpa, 1, v & 0xff);
+}
+
+// ---- linear access at an explicit privilege (kind: XL_USER for CPL 3 data, 0 for supervisor/implicit) ----
+
+function linByte(cpu: Cpu, lin: number, kind: number): number {
+  const gpa = walk(cpu, lin, kind);
+  return readPhys8(cpu, gpa);
+}
+
+/** Slow read of `size` bytes at `lin`: page crossing, MMIO, alignment check, TLB miss. */
+export function readLinSlow(cpu: Cpu, lin: number, size: number, kind: number): number {
+  alignCheck(cpu, lin, size, kind);
+  const off = lin & 0xfff;
+  if (off + size <= 4096) {
+    const gpa = walk(cpu, lin, kind);
+    const h = cpu.phys.translate(gpa, ACC_READ);
+    if (h >= 0) {
+      if (size === 1) return cpu.mem.bytes[h];
+      if (size === 2) return cpu.mem.view.getUint16(h, true);
+      return cpu.mem.view.getInt32(h, true);
+    }
+    const v = cpu.phys.mmioRead(gpa, size);
+    return size === 4 ? v | 0 : v & ((1 << (size * 8)) - 1);
+  }
+  // Crosses a page: translate both pages before reading anything.
+  walk(cpu, (lin + size - 1) | 0, kind);
+  let v = 0;
+  for (let i = 0; i < size; i++) v |= linByte(cpu, (lin + i) | 0, kind) << (8 * i);
+  return size === 4 ? v | 0 : v;
+}
+
+export function writeLinSlow(cpu: Cpu, lin: number, size: number, v: number, kind: number): void {
+  alignCheck(cpu, lin, size, kind);
+  const off = lin & 0xfff;
+  const k = kind | XL_WRITE;
+  if (off + size <= 4096) {
+    const gpa = walk(cpu, lin, k);
+    const h = cpu.phys.translate(gpa, ACC_WRITE);
+    if (h >= 0) {
+      cpu.mem.dirty[h >>> 12] = 1;
+      if (size === 1) cpu.mem.bytes[h] = v;
+      else if (size === 2) cpu.mem.view.setUint16(h, v, true);
+      else cpu.mem.view.setInt32(h, v, true);
+      return;
+    }
+    cpu.phys.mmioWrite(gpa, size, size === 4 ? v | 0 : v & ((1 << (size * 8)) - 1));
+    return;
+  }
+  walk(cpu, lin, k);
+  walk(cpu, (lin + size - 1) | 0, k);
+  for (let i = 0; i < size; i++) {
+    const l = (lin + i) | 0;
+    writePhys8(cpu, walk(cpu, l, k), (v >>> (8 * i)) & 0xff);
+  }
+}
+
+/** Checks that a write of `size` bytes at `lin` would succeed (for read-modify-write and multi-part writes). */
+export function probeWriteLin(cpu: Cpu, lin: number, size: number, kind: number): void {
+  alignCheck(cpu, lin, size, kind);
+  walk(cpu, lin, kind | XL_WRITE);
+  if ((lin & 0xfff) + size > 4096) walk(cpu, (lin + size - 1) | 0, kind | XL_WRITE);
+}
+
+function alignCheck(cpu: Cpu, lin: number, size: number, kind: number): void {
+  // #AC (SDM Vol.3 6.15 vector 17): CPL 3 data access, CR0.AM and EFLAGS.AC set, misaligned.
+  if (cpu.alignCheckLive && (kind & XL_USER) && (lin & (size - 1)) !== 0) raise(17, 0);
+}
+
+// ---- the fast paths used by instructions: segment-relative, at the current privilege ----
+
+export function read8(cpu: Cpu, seg: number, off: number): number {
+  if ((off >>> 0) > cpu.segLimR[seg]) segCheckSlow(cpu, seg, off, 1, false);
+  const lin = (cpu.segBase[seg] + off) | 0;
+  const vpn = lin >>> 12;
+  if (cpu.tlb.flags[vpn] & cpu.accR) return cpu.mem.bytes[cpu.tlb.host[vpn] + (lin & 0xfff)];
+  return readLinSlow(cpu, lin, 1, cpu.xlUser);
+}
+export function read16(cpu: Cpu, seg: number, off: number): number {
+  if ((off >>> 0) + 1 > cpu.segLimR[seg]) segCheckSlow(cpu, seg, off, 2, false);
+  const lin = (cpu.segBase[seg] + off) | 0;
+  const vpn = lin >>> 12;
+  if ((cpu.tlb.flags[vpn] & cpu.accR) && (lin & 0xfff) < 0xfff) return cpu.mem.view.getUint16(cpu.tlb.host[vpn] + (lin & 0xfff), true);
+  return readLinSlow(cpu, lin, 2, cpu.xlUser);
+}
+export function read32(cpu: Cpu, seg: number, off: number): number {
+  if ((off >>> 0) + 3 > cpu.segLimR[seg]) segCheckSlow(cpu, seg, off, 4, false);
+  const lin = (cpu.segBase[seg] + off) | 0;
+  const vpn = lin >>> 12;
+  if ((cpu.tlb.flags[vpn] & cpu.accR) && (lin & 0xfff) < 0xffd) return cpu.mem.view.getInt32(cpu.tlb.host[vpn] + (lin & 0xfff), true);
+  return readLinSlow(cpu, lin, 4, cpu.xlUser);
+}
+export function write8(cpu: Cpu, seg: number, off: number, v: number): void {
+  if ((off >>> 0) > cpu.segLimW[seg]) segCheckSlow(cpu, seg, off, 1, true);
+  const lin = (cpu.segBase[seg] + off) | 0;
+  const vpn = lin >>> 12;
+  if (cpu.tlb.flags[vpn] & cpu.accW) { cpu.mem.bytes[cpu.tlb.host[vpn] + (lin & 0xfff)] = v; return; }
+  writeLinSlow(cpu, lin, 1, v, cpu.xlUser);
+}
+export function write16(cpu: Cpu, seg: number, off: number, v: number): void {
+  if ((off >>> 0) + 1 > cpu.segLimW[seg]) segCheckSlow(cpu, seg, off, 2, true);
+  const lin = (cpu.segBase[seg] + off) | 0;
+  const vpn = lin >>> 12;
+  if ((cpu.tlb.flags[vpn] & cpu.accW) && (lin & 0xfff) < 0xfff) { cpu.mem.view.setUint16(cpu.tlb.host[vpn] + (lin & 0xfff), v, true); return; }
+  writeLinSlow(cpu, lin, 2, v, cpu.xlUser);
+}
+export function write32(cpu: Cpu, seg: number, off: number, v: number): void {
+  if ((off >>> 0) + 3 > cpu.segLimW[seg]) segCheckSlow(cpu, seg, off, 4, true);
+  const lin = (cpu.segBase[seg] + off) | 0;
+  const vpn = lin >>> 12;
+  if ((cpu.tlb.flags[vpn] & cpu.accW) && (lin & 0xfff) < 0xffd) { cpu.mem.view.setInt32(cpu.tlb.host[vpn] + (lin & 0xfff), v, true); return; }
+  writeLinSlow(cpu, lin, 4, v, cpu.xlUser);
+}
+
+/**
+ * Checks that `size` bytes at seg:off are writable (segment and paging) without writing:
+ * read-modify-write instructions call this first so a fault leaves nothing half-done.
+ */
+export function probeWrite(cpu: Cpu, seg: number, off: number, size: number): void {
+  if ((off >>> 0) + size - 1 > cpu.segLimW[seg]) segCheckSlow(cpu, seg, off, size, true);
+  const lin = (cpu.segBase[seg] + off) | 0;
+  const vpn = lin >>> 12;
+  if ((cpu.tlb.flags[vpn] & cpu.accW) && (lin & 0xfff) + size <= 4096) return;
+  probeWriteLin(cpu, lin, size, cpu.xlUser);
+}
+
+/** Linear address of seg:off after the segment check for an access of `size` bytes. */
+export function linearOf(cpu: Cpu, seg: number, off: number, size: number, write: boolean): number {
+  if ((off >>> 0) + size - 1 > (write ? cpu.segLimW[seg] : cpu.segLimR[seg])) segCheckSlow(cpu, seg, off, size, write);
+  return (cpu.segBase[seg] + off) | 0;
+}
+
+/**
+ * The full segment check (SDM Vol.3 5.3, 5.4): unusable segment, type, expand-down limits.
+ * Returns when the access is allowed; raises #GP(0) or #SS(0) (for SS) otherwise.
+ */
+export function segCheckSlow(cpu: Cpu, seg: number, off: number, size: number, write: boolean): void {
+  const attr = cpu.segAttr[seg];
+  const vec = seg === SS ? EXC_SS : EXC_GP;
+  if (attr & DESC_UNUSABLE) raise(vec, 0);
+  const code = (attr & DESC_CODE) !== 0;
+  if (write && (code || (attr & DESC_RW) === 0)) raise(vec, 0);
+  if (!write && code && (attr & DESC_RW) === 0) raise(vec, 0);
+  const o = off >>> 0, end = o + size - 1;
+  const limit = cpu.segLimit[seg] >>> 0;
+  if (!code && (attr & DESC_DC) !== 0) {
+    // Expand-down: valid offsets are limit+1 .. 0xffff or 0xffffffff (by the B flag).
+    const top = (attr & DESC_DB) ? 0xffffffff : 0xffff;
+    if (o <= limit || end > top) raise(vec, 0);
+    return;
+  }
+  if (end > limit) raise(vec, 0);
+}

@@ -1,0 +1,156 @@
+// The eight classic ALU operations (ADD OR ADC SBB AND SUB XOR CMP) in all their forms,
+// plus TEST, INC and DEC. Flags are lazy (flags.ts).
+
+import type { Cpu } from "../cpu.js";
+import { EAX } from "../constants.js";
+import { D_IMM } from "../decoder.js";
+import { getCF, LZ_ADC, LZ_ADD, LZ_LOGIC, LZ_SBB, LZ_SUB, setLazy, setLazyKeepCF } from "../flags.js";
+import {
+  getReg8, readRm16, readRm32, readRm8, readRmw16, readRmw32, readRmw8, regField, setReg16, setReg8,
+  writeRmw16, writeRmw32, writeRmw8,
+} from "./operands.js";
+import { defineOp } from "./registry.js";
+
+export const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7;
+
+/**
+ * a OP b at operand size with sign bit `sz` (7, 15, 31) and value mask `mask`; sets the lazy flags
+ * and returns the truncated result (CMP returns it too; callers do not store it).
+ */
+export function alu(cpu: Cpu, op: number, sz: number, mask: number, a: number, b: number): number {
+  a &= mask; b &= mask;
+  let r: number;
+  switch (op) {
+    case ALU_ADD: r = (a + b) & mask; setLazy(cpu, LZ_ADD, sz, a, b, r); return r;
+    case ALU_OR: r = (a | b) & mask; setLazy(cpu, LZ_LOGIC, sz, a, b, r); return r;
+    case ALU_ADC: {
+      const c = getCF(cpu);
+      r = (a + b + c) & mask; setLazy(cpu, c ? LZ_ADC : LZ_ADD, sz, a, b, r); return r;
+    }
+    case ALU_SBB: {
+      const c = getCF(cpu);
+      r = (a - b - c) & mask; setLazy(cpu, c ? LZ_SBB : LZ_SUB, sz, a, b, r); return r;
+    }
+    case ALU_AND: r = a & b & mask; setLazy(cpu, LZ_LOGIC, sz, a, b, r); return r;
+    case ALU_XOR: r = (a ^ b) & mask; setLazy(cpu, LZ_LOGIC, sz, a, b, r); return r;
+    default: r = (a - b) & mask; setLazy(cpu, LZ_SUB, sz, a, b, r); return r; // SUB, CMP
+  }
+}
+
+function defineAluBlock(op: number): void {
+  const base = op << 3;
+  const h = (n: number) => `op_${(base + n).toString(16).padStart(2, "0")}`;
+  const store = op !== ALU_CMP;
+  // op Eb,Gb
+  defineOp(h(0), (cpu, d) => {
+    const a = readRmw8(cpu, d);
+    const r = alu(cpu, op, 7, 0xff, a, getReg8(cpu, regField(cpu, d)));
+    if (store) writeRmw8(cpu, d, r);
+  });
+  // op Ev,Gv
+  defineOp(h(1), (cpu, d) => {
+    const a = readRmw16(cpu, d);
+    const r = alu(cpu, op, 15, 0xffff, a, cpu.regs[regField(cpu, d)]);
+    if (store) writeRmw16(cpu, d, r);
+  }, (cpu, d) => {
+    const a = readRmw32(cpu, d);
+    const r = alu(cpu, op, 31, -1, a, cpu.regs[regField(cpu, d)]);
+    if (store) writeRmw32(cpu, d, r);
+  });
+  // op Gb,Eb
+  defineOp(h(2), (cpu, d) => {
+    const g = regField(cpu, d);
+    const r = alu(cpu, op, 7, 0xff, getReg8(cpu, g), readRm8(cpu, d));
+    if (store) setReg8(cpu, g, r);
+  });
+  // op Gv,Ev
+  defineOp(h(3), (cpu, d) => {
+    const g = regField(cpu, d);
+    const r = alu(cpu, op, 15, 0xffff, cpu.regs[g], readRm16(cpu, d));
+    if (store) setReg16(cpu, g, r);
+  }, (cpu, d) => {
+    const g = regField(cpu, d);
+    const r = alu(cpu, op, 31, -1, cpu.regs[g], readRm32(cpu, d));
+    if (store) cpu.regs[g] = r;
+  });
+  // op AL,Ib
+  defineOp(h(4), (cpu, d) => {
+    const r = alu(cpu, op, 7, 0xff, cpu.regs[EAX], cpu.dec[d + D_IMM]);
+    if (store) setReg8(cpu, EAX, r);
+  });
+  // op eAX,Iz
+  defineOp(h(5), (cpu, d) => {
+    const r = alu(cpu, op, 15, 0xffff, cpu.regs[EAX], cpu.dec[d + D_IMM]);
+    if (store) setReg16(cpu, EAX, r);
+  }, (cpu, d) => {
+    const r = alu(cpu, op, 31, -1, cpu.regs[EAX], cpu.dec[d + D_IMM]);
+    if (store) cpu.regs[EAX] = r;
+  });
+  // Group 1: 80 /op Eb,Ib   81 /op Ev,Iz   82 /op Eb,Ib   83 /op Ev,Ibs
+  const eb = (cpu: Cpu, d: number) => {
+    const a = readRmw8(cpu, d);
+    const r = alu(cpu, op, 7, 0xff, a, cpu.dec[d + D_IMM]);
+    if (store) writeRmw8(cpu, d, r);
+  };
+  const ev16 = (cpu: Cpu, d: number) => {
+    const a = readRmw16(cpu, d);
+    const r = alu(cpu, op, 15, 0xffff, a, cpu.dec[d + D_IMM]);
+    if (store) writeRmw16(cpu, d, r);
+  };
+  const ev32 = (cpu: Cpu, d: number) => {
+    const a = readRmw32(cpu, d);
+    const r = alu(cpu, op, 31, -1, a, cpu.dec[d + D_IMM]);
+    if (store) writeRmw32(cpu, d, r);
+  };
+  defineOp(`op_80_${op}`, eb);
+  defineOp(`op_82_${op}`, eb);
+  defineOp(`op_81_${op}`, ev16, ev32);
+  defineOp(`op_83_${op}`, ev16, ev32);
+}
+for (let op = 0; op < 8; op++) defineAluBlock(op);
+
+// TEST: 84 Eb,Gb  85 Ev,Gv  A8 AL,Ib  A9 eAX,Iz  F6/0,1 Eb,Ib  F7/0,1 Ev,Iz
+defineOp("op_84", (cpu, d) => { alu(cpu, ALU_AND, 7, 0xff, readRm8(cpu, d), getReg8(cpu, regField(cpu, d))); });
+defineOp("op_85",
+  (cpu, d) => { alu(cpu, ALU_AND, 15, 0xffff, readRm16(cpu, d), cpu.regs[regField(cpu, d)]); },
+  (cpu, d) => { alu(cpu, ALU_AND, 31, -1, readRm32(cpu, d), cpu.regs[regField(cpu, d)]); });
+defineOp("op_a8", (cpu, d) => { alu(cpu, ALU_AND, 7, 0xff, cpu.regs[EAX], cpu.dec[d + D_IMM]); });
+defineOp("op_a9",
+  (cpu, d) => { alu(cpu, ALU_AND, 15, 0xffff, cpu.regs[EAX], cpu.dec[d + D_IMM]); },
+  (cpu, d) => { alu(cpu, ALU_AND, 31, -1, cpu.regs[EAX], cpu.dec[d + D_IMM]); });
+for (const r of [0, 1]) {
+  defineOp(`op_f6_${r}`, (cpu, d) => { alu(cpu, ALU_AND, 7, 0xff, readRm8(cpu, d), cpu.dec[d + D_IMM]); });
+  defineOp(`op_f7_${r}`,
+    (cpu, d) => { alu(cpu, ALU_AND, 15, 0xffff, readRm16(cpu, d), cpu.dec[d + D_IMM]); },
+    (cpu, d) => { alu(cpu, ALU_AND, 31, -1, readRm32(cpu, d), cpu.dec[d + D_IMM]); });
+}
+
+// INC/DEC: CF is preserved.
+function inc(cpu: Cpu, sz: number, mask: number, a: number): number {
+  a &= mask;
+  const r = (a + 1) & mask;
+  setLazyKeepCF(cpu, LZ_ADD, sz, a, 1, r);
+  return r;
+}
+function dec(cpu: Cpu, sz: number, mask: number, a: number): number {
+  a &= mask;
+  const r = (a - 1) & mask;
+  setLazyKeepCF(cpu, LZ_SUB, sz, a, 1, r);
+  return r;
+}
+for (let reg = 0; reg < 8; reg++) {
+  defineOp(`op_${(0x40 + reg).toString(16)}`,
+    (cpu) => { setReg16(cpu, reg, inc(cpu, 15, 0xffff, cpu.regs[reg])); },
+    (cpu) => { cpu.regs[reg] = inc(cpu, 31, -1, cpu.regs[reg]); });
+  defineOp(`op_${(0x48 + reg).toString(16)}`,
+    (cpu) => { setReg16(cpu, reg, dec(cpu, 15, 0xffff, cpu.regs[reg])); },
+    (cpu) => { cpu.regs[reg] = dec(cpu, 31, -1, cpu.regs[reg]); });
+}
+defineOp("op_fe_0", (cpu, d) => { writeRmw8(cpu, d, inc(cpu, 7, 0xff, readRmw8(cpu, d))); });
+defineOp("op_fe_1", (cpu, d) => { writeRmw8(cpu, d, dec(cpu, 7, 0xff, readRmw8(cpu, d))); });
+defineOp("op_ff_0",
+  (cpu, d) => { writeRmw16(cpu, d, inc(cpu, 15, 0xffff, readRmw16(cpu, d))); },
+  (cpu, d) => { writeRmw32(cpu, d, inc(cpu, 31, -1, readRmw32(cpu, d))); });
+defineOp("op_ff_1",
+  (cpu, d) => { writeRmw16(cpu, d, dec(cpu, 15, 0xffff, readRmw16(cpu, d))); },
+  (cpu, d) => { writeRmw32(cpu, d, dec(cpu, 31, -1, readRmw32(cpu, d))); });

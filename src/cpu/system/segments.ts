@@ -1,0 +1,38 @@
+// Segment register loads (SDM Vol.3 3.4, 5.5-5.8).
+
+import type { Cpu } from "../cpu.js";
+import { CR0_PE, EFLAGS_VM, DESC_P, DESC_S, DESC_RW, DESC_A, DESC_CODE, CS, SS } from "../constants.js";
+import { EmulatorBug } from "../fault.js";
+
+/**
+ * Real-address mode: only selector and base change; limit and attributes stay as they are
+ * (which is what makes "unreal mode" work on 386 and later).
+ */
+export function loadSegmentReal(cpu: Cpu, seg: number, sel: number): void {
+  sel &= 0xffff;
+  cpu.setSegCache(seg, sel, sel << 4, cpu.segLimit[seg], cpu.segAttr[seg]);
+  if (seg === CS || seg === SS) cpu.updateMode();
+}
+
+/** Virtual-8086 mode: base = sel * 16, limit 0xffff, DPL 3 read/write (SDM Vol.3 20.2.1). */
+export function loadSegmentV86(cpu: Cpu, seg: number, sel: number): void {
+  sel &= 0xffff;
+  const attr = DESC_P | DESC_S | DESC_RW | DESC_A | (3 << 5) | (seg === CS ? DESC_CODE : 0);
+  cpu.setSegCache(seg, sel, sel << 4, 0xffff, attr);
+  if (seg === CS || seg === SS) cpu.updateMode();
+}
+
+/**
+ * MOV/POP/LxS to a data or stack segment register (not CS: far transfers use their own path).
+ * Faults (#GP/#SS/#NP with the selector as error code) leave the register unchanged.
+ */
+export function loadSegment(cpu: Cpu, seg: number, sel: number): void {
+  if ((cpu.cr0 & CR0_PE) === 0) loadSegmentReal(cpu, seg, sel);
+  else if (cpu.flags & EFLAGS_VM) loadSegmentV86(cpu, seg, sel);
+  else loadSegmentProtected(cpu, seg, sel);
+}
+
+export function loadSegmentProtected(cpu: Cpu, seg: number, sel: number): void {
+  void cpu; void seg;
+  throw new EmulatorBug(`protected-mode segment load of ${sel} is not written yet`);
+}

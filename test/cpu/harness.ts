@@ -1,0 +1,67 @@
+// A bare CPU on flat RAM for instruction tests: no machine, ports recorded, CPUID from the i686 model.
+
+import { Cpu, STOP_HALT } from "../../src/cpu/cpu.js";
+import { CS, DESC_A, DESC_CODE, DESC_DB, DESC_G, DESC_P, DESC_RW, DESC_S, CR0_PE, EAX, EBX, ECX, EDX } from "../../src/cpu/constants.js";
+import { cpuidLookup, i686Model } from "../../src/cpu/cpuid.js";
+import type { CpuHost } from "../../src/cpu/host.js";
+import { HostMemory, PhysicalMap } from "../../src/cpu/memory.js";
+
+export class TestHost implements CpuHost {
+  readonly out: Array<{ port: number; size: number; value: number }> = [];
+  readonly reports: string[] = [];
+  inValue = (_port: number, size: number) => (size === 4 ? -1 : (1 << (size * 8)) - 1);
+  model = i686Model();
+  irq: number[] = [];
+  shutdownReason = "";
+  ioIn(_cpu: Cpu, port: number, size: number): number { return this.inValue(port, size); }
+  ioOut(_cpu: Cpu, port: number, size: number, value: number): void { this.out.push({ port, size, value }); }
+  cpuid(cpu: Cpu): void {
+    const l = cpuidLookup(this.model, cpu.regs[EAX]);
+    cpu.regs[EAX] = l.eax; cpu.regs[EBX] = l.ebx; cpu.regs[ECX] = l.ecx; cpu.regs[EDX] = l.edx;
+  }
+  rdmsr(): boolean { return false; }
+  wrmsr(): boolean { return false; }
+  rdtsc(cpu: Cpu): number { return cpu.icount; }
+  interruptPending(): boolean { return this.irq.length > 0; }
+  acknowledgeInterrupt(): number { return this.irq.shift()!; }
+  shutdown(_cpu: Cpu, reason: string): void { this.shutdownReason = reason; }
+  report(_cpu: Cpu, message: string): void { this.reports.push(message); }
+}
+
+export function makeCpu(memSize = 4 << 20): { cpu: Cpu; host: TestHost; mem: HostMemory } {
+  const mem = new HostMemory(memSize);
+  const host = new TestHost();
+  const cpu = new Cpu(mem, new PhysicalMap(mem), host);
+  return { cpu, host, mem };
+}
+
+/** Puts the CPU in 32-bit protected mode with flat 4 GiB segments, as a loader would leave it. */
+export function flat32(cpu: Cpu, eip: number, esp = 0x80000): void {
+  cpu.cr0 |= CR0_PE;
+  const code = DESC_P | DESC_S | DESC_CODE | DESC_RW | DESC_A | DESC_DB | DESC_G;
+  const data = DESC_P | DESC_S | DESC_RW | DESC_A | DESC_DB | DESC_G;
+  for (let s = 0; s < 6; s++) cpu.setSegCache(s, s === CS ? 0x08 : 0x10, 0, -1, s === CS ? code : data);
+  cpu.eip = eip;
+  cpu.regs[4] = esp;
+  cpu.updateMode();
+}
+
+/** Real mode with CS:IP = cs:ip (other segments 0). */
+export function real16(cpu: Cpu, cs: number, ip: number, sp = 0xfffe): void {
+  cpu.cr0 &= ~CR0_PE;
+  for (let s = 0; s < 6; s++) cpu.setSegCache(s, 0, 0, 0xffff, DESC_P | DESC_S | DESC_RW | DESC_A | (s === CS ? DESC_CODE : 0));
+  cpu.setSegCache(CS, cs, cs << 4, 0xffff, DESC_P | DESC_S | DESC_RW | DESC_A | DESC_CODE);
+  cpu.eip = ip;
+  cpu.regs[4] = sp;
+  cpu.updateMode();
+}
+
+export function load(mem: HostMemory, addr: number, bytes: ArrayLike<number>): void {
+  mem.bytes.set(Array.from(bytes), addr);
+}
+
+/** Runs until HLT (or `max` instructions); throws if it did not halt. */
+export function runToHalt(cpu: Cpu, max = 1_000_000): void {
+  const r = cpu.run(cpu.icount + max);
+  if (r !== STOP_HALT) throw new Error(`CPU did not halt (stop reason ${r}, eip ${cpu.eip.toString(16)}, icount ${cpu.icount})`);
+}
