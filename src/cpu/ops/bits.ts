@@ -1,0 +1,2 @@
+// (instruction family file; see ops/index.ts)
+export {};

@@ -1,0 +1,2 @@
+// x87 instruction handlers (D8..DF, FWAIT, FXSAVE/FXRSTOR) register here.
+export {};
