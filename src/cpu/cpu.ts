@@ -58,8 +58,18 @@ export class Cpu {
   alignCheckLive = false;
 
   // ---- execution ----
-  /** Guest instructions retired since reset: the timeline every event is addressed by. */
+  /**
+   * Guest instructions retired since reset: the timeline every event is addressed by.
+   * An instruction that faults is not retired. Each iteration of a REP-prefixed string
+   * instruction retires as one instruction (so interrupts and deadlines can fall between
+   * iterations, with EIP still at the string instruction, as on hardware).
+   */
   icount = 0;
+  /**
+   * The icount run() must not pass. A handler that retires several units at once (REP string
+   * iterations) stops when icount + 1 reaches this, or when attention is set.
+   */
+  icountLimit = 0;
   halted = false;
   /** Nonzero: the loop must leave the fast path at the next boundary (interrupt, TF, stop...). */
   attention = 0;
@@ -178,6 +188,7 @@ export class Cpu {
         if (r >= 0) return r;
       }
       if (this.icount >= until) return STOP_LIMIT;
+      this.icountLimit = until;
       try {
         if (this.attention !== 0 || (this.flags & EFLAGS_TF) !== 0) this.stepObserved();
         else this.runFast(until);

@@ -21,6 +21,8 @@ export interface CpuHost {
   interruptPending(cpu: Cpu): boolean;
   /** Acknowledges the pending interrupt and returns its vector (the INTA cycle). */
   acknowledgeInterrupt(cpu: Cpu): number;
+  /** The x87 FERR# output changed (CR0.NE=0 error reporting: the machine routes it to IRQ 13). */
+  ferr(cpu: Cpu, asserted: boolean): void;
   /** Triple fault or another shutdown condition. The run loop stops after this. */
   shutdown(cpu: Cpu, reason: string): void;
   /** A diagnostic for the user (something unimplemented, once per kind). */

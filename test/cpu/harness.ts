@@ -24,6 +24,8 @@ export class TestHost implements CpuHost {
   rdtsc(cpu: Cpu): number { return cpu.icount; }
   interruptPending(): boolean { return this.irq.length > 0; }
   acknowledgeInterrupt(): number { return this.irq.shift()!; }
+  ferrAsserted = false;
+  ferr(_cpu: Cpu, asserted: boolean): void { this.ferrAsserted = asserted; }
   shutdown(_cpu: Cpu, reason: string): void { this.shutdownReason = reason; }
   report(_cpu: Cpu, message: string): void { this.reports.push(message); }
 }

@@ -12,6 +12,7 @@ import "./muldiv.js";
 import "./bcd.js";
 import "./bits.js";
 import "./system.js";
+import "./protected.js";
 import "../x87/ops.js";
 import { buildDispatch } from "./registry.js";
 
