@@ -4,16 +4,26 @@
 
 import {
   CR0_AM, CR0_CD, CR0_ET, CR0_NW, CR0_PE, CS, DESC_DB, DESC_CODE, DESC_DC, DESC_P, DESC_RW, DESC_S,
-  DESC_UNUSABLE, EFLAGS_AC, EFLAGS_FIXED1, EFLAGS_IF, EFLAGS_TF, EFLAGS_VM, ESP, SS, EXC_DB, EFLAGS_RF,
+  DESC_UNUSABLE, EFLAGS_AC, EFLAGS_FIXED1, EFLAGS_IF, EFLAGS_TF, EFLAGS_VM, ESP, SS, EXC_DB, EFLAGS_RF, EXC_GP,
 } from "./constants.js";
-import { decode, D_STRIDE } from "./decoder.js";
-import { FAULT } from "./fault.js";
+import { decode, D_LEN, D_STRIDE } from "./decoder.js";
+import { FAULT, raise } from "./fault.js";
 import type { CpuHost } from "./host.js";
 import { HostMemory, PhysicalMap } from "./memory.js";
 import { Tlb, TLB_NEVER, TLB_RS, TLB_RU, TLB_WS, TLB_WU, XL_USER } from "./mmu.js";
 import { HANDLERS } from "./ops/index.js";
 import { deliverException, deliverExternal, EV_TRAP_DB } from "./system/interrupts.js";
 import { Fpu } from "./x87/fpu.js";
+
+/**
+ * Decoded-instruction cache: DCACHE_SLOTS records, direct-mapped by host-physical address of the
+ * instruction's first byte. A slot is valid when decTag = host address (bit 31 set for 32-bit
+ * code) and decGen = the page's codeGen. Instructions crossing a page are never cached.
+ * The record after the last slot (DEC_SCRATCH) is for uncached decodes.
+ */
+const DCACHE_SLOTS = 1 << 16;
+const DCACHE_MASK = DCACHE_SLOTS - 1;
+export const DEC_SCRATCH = DCACHE_SLOTS * D_STRIDE;
 
 /** Why run() returned. */
 export const STOP_LIMIT = 0, STOP_HALT = 1, STOP_REQUEST = 2, STOP_SHUTDOWN = 3;
@@ -79,8 +89,10 @@ export class Cpu {
   inhibitIrq = false;
   startEip = 0;
   startEsp = 0;
-  /** Decoded instruction records (see decoder.ts); record 0 is the one being executed. */
-  readonly dec = new Int32Array(D_STRIDE * 4);
+  /** Decoded instruction records (see decoder.ts): the cache slots, then the scratch record. */
+  readonly dec = new Int32Array(DEC_SCRATCH + D_STRIDE);
+  readonly decTag = new Int32Array(DCACHE_SLOTS).fill(-1);
+  readonly decGen = new Int32Array(DCACHE_SLOTS);
   /** Address of a read-modify-write operand between its read and its write (ops/operands.ts). */
   rmwSeg = 0;
   rmwOff = 0;
@@ -203,16 +215,43 @@ export class Cpu {
   }
 
   private runFast(until: number): void {
-    const dec = this.dec;
-    const regs = this.regs;
+    const dec = this.dec, regs = this.regs, tlbFlags = this.tlb.flags, tlbHost = this.tlb.host;
+    const decTag = this.decTag, decGen = this.decGen, codeGen = this.mem.codeGen;
     while (this.icount < until && this.attention === 0) {
-      this.startEip = this.eip;
+      const eip = this.eip;
+      this.startEip = eip;
       this.startEsp = regs[ESP];
-      decode(this, 0);
-      this.eip = this.code32 ? (this.eip + (dec[6] & 0xff)) | 0 : (this.eip + (dec[6] & 0xff)) & 0xffff;
-      HANDLERS[dec[0]](this, 0);
+      const lin = (this.segBase[CS] + eip) | 0;
+      const vpn = lin >>> 12;
+      let d = DEC_SCRATCH;
+      if ((tlbFlags[vpn] & this.accR) !== 0) {
+        const h = tlbHost[vpn] + (lin & 0xfff);
+        const slot = h & DCACHE_MASK;
+        const tag = this.code32 ? h | 0x80000000 : h;
+        d = slot * D_STRIDE;
+        if (decTag[slot] === tag && decGen[slot] === codeGen[h >>> 12]) {
+          if ((eip >>> 0) + (dec[d + D_LEN] & 0xff) - 1 > (this.segLimit[CS] >>> 0)) raise(EXC_GP, 0);
+        } else {
+          decTag[slot] = -1;
+          decode(this, d);
+          if ((lin & 0xfff) + (dec[d + D_LEN] & 0xff) <= 4096) this.cacheDecoded(slot, tag, h >>> 12);
+        }
+      } else {
+        decode(this, d);
+      }
+      this.eip = this.code32 ? (eip + (dec[d + D_LEN] & 0xff)) | 0 : (eip + (dec[d + D_LEN] & 0xff)) & 0xffff;
+      HANDLERS[dec[d]](this, d);
       this.icount++;
     }
+  }
+
+  private cacheDecoded(slot: number, tag: number, page: number): void {
+    if (this.mem.codePage[page] === 0) {
+      this.mem.codePage[page] = 1;
+      this.tlb.revokeWrite(page);
+    }
+    this.decTag[slot] = tag;
+    this.decGen[slot] = this.mem.codeGen[page];
   }
 
   /** One instruction with the boundary rules the fast path skips: TF single-step trap, RF. */
@@ -222,9 +261,9 @@ export class Cpu {
     this.startEip = this.eip;
     this.startEsp = this.regs[ESP];
     this.inhibitIrq = false;
-    decode(this, 0);
-    this.eip = this.code32 ? (this.eip + (dec[6] & 0xff)) | 0 : (this.eip + (dec[6] & 0xff)) & 0xffff;
-    HANDLERS[dec[0]](this, 0);
+    decode(this, DEC_SCRATCH);
+    this.eip = this.code32 ? (this.eip + (dec[DEC_SCRATCH + D_LEN] & 0xff)) | 0 : (this.eip + (dec[DEC_SCRATCH + D_LEN] & 0xff)) & 0xffff;
+    HANDLERS[dec[DEC_SCRATCH]](this, DEC_SCRATCH);
     this.icount++;
     this.flags &= ~EFLAGS_RF;
     if (tf) {

@@ -14,11 +14,29 @@ export class HostMemory {
    * its page was marked here, so clearDirty() must be followed by a TLB flush (cpu.flushTlb()).
    */
   readonly dirty: Uint8Array;
+  /**
+   * Per host page: 1 while decoded instructions from it are cached (decode cache in cpu.ts).
+   * Such a page never gets fast-path write permission in the TLB, so every write to it goes
+   * through the slow path, which bumps codeGen (invalidating the cached records) and clears the mark.
+   */
+  readonly codePage: Uint8Array;
+  /** Per host page: generation of its decoded-instruction cache entries. */
+  readonly codeGen: Int32Array;
   constructor(readonly size: number) {
     if (size <= 0 || size % 4096 !== 0) throw new RangeError(`memory size ${size} is not a positive multiple of 4096`);
     this.bytes = new Uint8Array(size);
     this.view = new DataView(this.bytes.buffer);
     this.dirty = new Uint8Array(size >>> 12);
+    this.codePage = new Uint8Array(size >>> 12);
+    this.codeGen = new Int32Array(size >>> 12);
+  }
+
+  /** Host bytes [start, start+length) were written behind the CPU's back (loader, DMA): drop cached code. */
+  invalidateCode(start: number, length: number): void {
+    for (let p = start >>> 12; p <= (start + length - 1) >>> 12 && p < this.codePage.length; p++) {
+      if (this.codePage[p]) { this.codePage[p] = 0; this.codeGen[p]++; }
+      this.dirty[p] = 1;
+    }
   }
 }
 

@@ -56,6 +56,19 @@ export class Tlb {
     this.flags[vpn] = 0;
   }
 
+  /** Removes write permission from every entry that maps host page `hostPage` (it now holds cached code). */
+  revokeWrite(hostPage: number): void {
+    const f = this.flags, h = this.host, l = this.list;
+    if (this.count >= TLB_LIST_MAX) {
+      for (let v = 0; v < f.length; v++) if (f[v] && (h[v] >>> 12) === hostPage) f[v] &= ~(TLB_WS | TLB_WU);
+      return;
+    }
+    for (let i = 0; i < this.count; i++) {
+      const v = l[i];
+      if ((h[v] >>> 12) === hostPage) f[v] &= ~(TLB_WS | TLB_WU);
+    }
+  }
+
   insert(vpn: number, hostPage: number, flags: number): void {
     if (this.flags[vpn] === 0 && this.count < TLB_LIST_MAX) this.list[this.count++] = vpn;
     else if (this.flags[vpn] === 0) this.count = TLB_LIST_MAX; // overflow marker: flush sweeps
@@ -124,6 +137,7 @@ function fill(cpu: Cpu, vpn: number, gpaPage: number, flags: number): void {
   if (h < 0) { cpu.tlb.insert(vpn, 0, flags & TLB_G); return; }
   // A page whose writes go elsewhere (ROM) is cached for reads only.
   if ((flags & (TLB_WS | TLB_WU)) && cpu.phys.translate(gpaPage, ACC_WRITE) !== h) flags &= ~(TLB_WS | TLB_WU);
+  if (cpu.mem.codePage[h >>> 12]) flags &= ~(TLB_WS | TLB_WU);
   if (flags & (TLB_WS | TLB_WU)) cpu.mem.dirty[h >>> 12] = 1;
   cpu.tlb.insert(vpn, h, flags);
 }
@@ -131,6 +145,13 @@ function fill(cpu: Cpu, vpn: number, gpaPage: number, flags: number): void {
 /** Guest-physical of `lin` for an access of the given kind, walking when the TLB cannot answer. */
 export function linToPhys(cpu: Cpu, lin: number, kind: number): number {
   return walk(cpu, lin, kind);
+}
+
+/** A slow-path write to host byte `h`: marks the page dirty and drops cached code decoded from it. */
+function noteWrite(cpu: Cpu, h: number): void {
+  const p = h >>> 12;
+  cpu.mem.dirty[p] = 1;
+  if (cpu.mem.codePage[p]) { cpu.mem.codePage[p] = 0; cpu.mem.codeGen[p]++; }
 }
 
 // ---- physical access (page-table walks, VMX structures, DMA-like device access) ----
@@ -142,7 +163,7 @@ export function readPhys32(cpu: Cpu, gpa: number): number {
 }
 export function writePhys32(cpu: Cpu, gpa: number, v: number): void {
   const h = cpu.phys.translate(gpa, ACC_WRITE);
-  if (h >= 0 && h + 4 <= cpu.mem.size) { cpu.mem.dirty[h >>> 12] = 1; cpu.mem.view.setInt32(h, v, true); }
+  if (h >= 0 && h + 4 <= cpu.mem.size) { noteWrite(cpu, h); cpu.mem.view.setInt32(h, v, true); }
   else cpu.phys.mmioWrite(gpa, 4, v);
 }
 export function readPhys8(cpu: Cpu, gpa: number): number {
@@ -151,7 +172,7 @@ export function readPhys8(cpu: Cpu, gpa: number): number {
 }
 export function writePhys8(cpu: Cpu, gpa: number, v: number): void {
   const h = cpu.phys.translate(gpa, ACC_WRITE);
-  if (h >= 0) { cpu.mem.dirty[h >>> 12] = 1; cpu.mem.bytes[h] = v; } else cpu.phys.mmioWrite(gpa, 1, v & 0xff);
+  if (h >= 0) { noteWrite(cpu, h); cpu.mem.bytes[h] = v; } else cpu.phys.mmioWrite(gpa, 1, v & 0xff);
 }
 
 // ---- linear access at an explicit privilege (kind: XL_USER for CPL 3 data, 0 for supervisor/implicit) ----
@@ -191,7 +212,7 @@ export function writeLinSlow(cpu: Cpu, lin: number, size: number, v: number, kin
     const gpa = walk(cpu, lin, k);
     const h = cpu.phys.translate(gpa, ACC_WRITE);
     if (h >= 0) {
-      cpu.mem.dirty[h >>> 12] = 1;
+      noteWrite(cpu, h);
       if (size === 1) cpu.mem.bytes[h] = v;
       else if (size === 2) cpu.mem.view.setUint16(h, v, true);
       else cpu.mem.view.setInt32(h, v, true);
