@@ -68,7 +68,7 @@ function leafInfo(entry: string, name: string, inModrmContext: boolean): number 
   const ops = sp < 0 ? [] : entry.slice(sp + 1).split(",");
   let imm = IMM_NONE, flags = inModrmContext ? LF_MODRM : 0;
   for (const o of ops) {
-    if (/^[EG]|^Sw$|^[CD]d$/.test(o)) flags |= LF_MODRM;
+    if (/^[EG][a-z]|^Sw$|^[CD]d$/.test(o)) flags |= LF_MODRM; // not ES/GS
     if (/^M/.test(o)) flags |= LF_MODRM | LF_MEMONLY;
     if (/^R/.test(o)) flags |= LF_MODRM | LF_REGONLY;
     if (o === "Ib") imm = imm === IMM_W ? IMM_WB : IMM_B;
@@ -225,7 +225,7 @@ export function decode(cpu: Cpu, d: number): void {
     if (modrm < 0xc0 && (info & LF_REGONLY) === 0) {
       const mod = modrm >> 6, rm = modrm & 7;
       if (ad32) {
-        let bse = rm, idx = EA_NONE, scale = 0;
+        let bse: number = rm, idx: number = EA_NONE, scale = 0;
         if (rm === 4) {
           const sib = fetch8(cpu, (base + len) | 0); len++;
           bse = sib & 7;

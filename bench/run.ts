@@ -1,0 +1,76 @@
+// `npm run bench`: guest MIPS of the interpreter on the bundled CPU-bound workloads.
+// Figures are printed, never asserted: performance targets live here, not in unit tests.
+// Wall-clock reads are fine here (bench/ is outside the deterministic core).
+
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Cpu, STOP_HALT, STOP_LIMIT } from "../src/cpu/cpu.js";
+import { CS, CR0_PE, DESC_A, DESC_CODE, DESC_DB, DESC_G, DESC_P, DESC_RW, DESC_S } from "../src/cpu/constants.js";
+import type { CpuHost } from "../src/cpu/host.js";
+import { HostMemory, PhysicalMap } from "../src/cpu/memory.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The host a CPU-bound workload needs: nothing but a console port and a TSC. */
+class BenchHost implements CpuHost {
+  result = 0;
+  reports: string[] = [];
+  ioIn(): number { return 0xff; }
+  ioOut(_c: Cpu, port: number, _s: number, v: number): void { if (port === 0xe9) this.result = v >>> 0; }
+  cpuid(): void {}
+  rdmsr(): boolean { return false; }
+  wrmsr(): boolean { return false; }
+  rdtsc(c: Cpu): number { return c.icount; }
+  interruptPending(): boolean { return false; }
+  acknowledgeInterrupt(): number { return 0; }
+  ferr(): void {}
+  shutdown(_c: Cpu, reason: string): void { throw new Error(`guest shut down: ${reason}`); }
+  report(_c: Cpu, m: string): void { this.reports.push(m); }
+}
+
+function flatCpu(image: Uint8Array, memBytes: number): { cpu: Cpu; host: BenchHost } {
+  const mem = new HostMemory(memBytes);
+  mem.bytes.set(image, 0x100000);
+  const host = new BenchHost();
+  const cpu = new Cpu(mem, new PhysicalMap(mem), host);
+  cpu.cr0 |= CR0_PE;
+  const code = DESC_P | DESC_S | DESC_CODE | DESC_RW | DESC_A | DESC_DB | DESC_G;
+  const data = DESC_P | DESC_S | DESC_RW | DESC_A | DESC_DB | DESC_G;
+  for (let s = 0; s < 6; s++) cpu.setSegCache(s, s === CS ? 8 : 16, 0, -1, s === CS ? code : data);
+  cpu.eip = 0x100000;
+  cpu.updateMode();
+  return { cpu, host };
+}
+
+interface Figure { name: string; instructions: number; seconds: number; mips: number }
+
+function measure(name: string, file: string, memBytes: number, instructions: number): Figure {
+  const image = readFileSync(join(root, "guests", file));
+  // Warm up the JIT on a short run, then measure a fresh CPU.
+  flatCpu(image, memBytes).cpu.run(2_000_000);
+  const { cpu, host } = flatCpu(image, memBytes);
+  const t0 = performance.now();
+  const stop = cpu.run(instructions);
+  const seconds = (performance.now() - t0) / 1000;
+  if (stop !== STOP_LIMIT && stop !== STOP_HALT) throw new Error(`${name}: stopped with reason ${stop}`);
+  if (host.reports.length) throw new Error(`${name}: guest hit something unimplemented:\n${host.reports.join("\n")}`);
+  const n = cpu.icount;
+  return { name, instructions: n, seconds, mips: n / seconds / 1e6 };
+}
+
+function main(): void {
+  const n = Number(process.argv[2] ?? 50_000_000);
+  const figures = [
+    measure("integer (bench-int: sieve, CRC-32, mul/div mix)", "bench-int.bin", 4 << 20, n),
+    measure("paging/memory (bench-mem: 24 MiB page walks, REP MOVSD, CR3 reloads)", "bench-mem.bin", 32 << 20, n),
+  ];
+  console.log("x86rr interpreter benchmark (guest instructions per second)");
+  for (const f of figures) {
+    console.log(`  ${f.name.padEnd(72)} ${f.mips.toFixed(1).padStart(7)} MIPS  (${f.instructions.toLocaleString("en-US")} instr in ${f.seconds.toFixed(2)} s)`);
+  }
+  const target = 40;
+  for (const f of figures) console.log(`  ${f.name.split(" ")[0]}: ${(f.mips / target).toFixed(2)}x the 40 MIPS target`);
+}
+
+main();
