@@ -1,0 +1,92 @@
+// Basic VM-exit reasons (SDM Vol.3 Appendix C), numbered and named as the manual and KVM do,
+// so a log line "exit 30 IO_INSTRUCTION" means what a KVM developer expects.
+
+export const enum ExitReason {
+  EXCEPTION_NMI = 0,
+  EXTERNAL_INTERRUPT = 1,
+  TRIPLE_FAULT = 2,
+  INIT_SIGNAL = 3,
+  SIPI = 4,
+  IO_SMI = 5,
+  OTHER_SMI = 6,
+  INTERRUPT_WINDOW = 7,
+  NMI_WINDOW = 8,
+  TASK_SWITCH = 9,
+  CPUID = 10,
+  GETSEC = 11,
+  HLT = 12,
+  INVD = 13,
+  INVLPG = 14,
+  RDPMC = 15,
+  RDTSC = 16,
+  RSM = 17,
+  VMCALL = 18,
+  VMCLEAR = 19,
+  VMLAUNCH = 20,
+  VMPTRLD = 21,
+  VMPTRST = 22,
+  VMREAD = 23,
+  VMRESUME = 24,
+  VMWRITE = 25,
+  VMXOFF = 26,
+  VMXON = 27,
+  CR_ACCESS = 28,
+  DR_ACCESS = 29,
+  IO_INSTRUCTION = 30,
+  MSR_READ = 31,
+  MSR_WRITE = 32,
+  INVALID_GUEST_STATE = 33,
+  MSR_LOADING = 34,
+  MWAIT = 36,
+  MONITOR_TRAP_FLAG = 37,
+  MONITOR = 39,
+  PAUSE = 40,
+  MCE_DURING_ENTRY = 41,
+  TPR_BELOW_THRESHOLD = 43,
+  APIC_ACCESS = 44,
+  VIRTUALIZED_EOI = 45,
+  GDTR_IDTR = 46,
+  LDTR_TR = 47,
+  EPT_VIOLATION = 48,
+  EPT_MISCONFIG = 49,
+  INVEPT = 50,
+  RDTSCP = 51,
+  PREEMPTION_TIMER = 52,
+  INVVPID = 53,
+  WBINVD = 54,
+  XSETBV = 55,
+  APIC_WRITE = 56,
+  RDRAND = 57,
+  INVPCID = 58,
+  VMFUNC = 59,
+  ENCLS = 60,
+  RDSEED = 61,
+  PML_FULL = 62,
+  XSAVES = 63,
+  XRSTORS = 64,
+}
+
+/** Exit-reason number → SDM name; index by reason, undefined for reserved numbers. */
+export const EXIT_REASON_NAMES: readonly (string | undefined)[] = (() => {
+  const n: (string | undefined)[] = [];
+  const list: Array<[number, string]> = [
+    [0, "EXCEPTION_NMI"], [1, "EXTERNAL_INTERRUPT"], [2, "TRIPLE_FAULT"], [3, "INIT_SIGNAL"], [4, "SIPI"],
+    [5, "IO_SMI"], [6, "OTHER_SMI"], [7, "INTERRUPT_WINDOW"], [8, "NMI_WINDOW"], [9, "TASK_SWITCH"],
+    [10, "CPUID"], [11, "GETSEC"], [12, "HLT"], [13, "INVD"], [14, "INVLPG"], [15, "RDPMC"], [16, "RDTSC"],
+    [17, "RSM"], [18, "VMCALL"], [19, "VMCLEAR"], [20, "VMLAUNCH"], [21, "VMPTRLD"], [22, "VMPTRST"],
+    [23, "VMREAD"], [24, "VMRESUME"], [25, "VMWRITE"], [26, "VMXOFF"], [27, "VMXON"], [28, "CR_ACCESS"],
+    [29, "DR_ACCESS"], [30, "IO_INSTRUCTION"], [31, "MSR_READ"], [32, "MSR_WRITE"],
+    [33, "INVALID_GUEST_STATE"], [34, "MSR_LOADING"], [36, "MWAIT"], [37, "MONITOR_TRAP_FLAG"],
+    [39, "MONITOR"], [40, "PAUSE"], [41, "MCE_DURING_ENTRY"], [43, "TPR_BELOW_THRESHOLD"],
+    [44, "APIC_ACCESS"], [45, "VIRTUALIZED_EOI"], [46, "GDTR_IDTR"], [47, "LDTR_TR"], [48, "EPT_VIOLATION"],
+    [49, "EPT_MISCONFIG"], [50, "INVEPT"], [51, "RDTSCP"], [52, "PREEMPTION_TIMER"], [53, "INVVPID"],
+    [54, "WBINVD"], [55, "XSETBV"], [56, "APIC_WRITE"], [57, "RDRAND"], [58, "INVPCID"], [59, "VMFUNC"],
+    [60, "ENCLS"], [61, "RDSEED"], [62, "PML_FULL"], [63, "XSAVES"], [64, "XRSTORS"],
+  ];
+  for (const [k, v] of list) n[k] = v;
+  return n;
+})();
+
+export function exitReasonName(reason: number): string {
+  return EXIT_REASON_NAMES[reason] ?? `RESERVED_${reason}`;
+}
