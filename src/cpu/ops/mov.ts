@@ -1,9 +1,18 @@
-// Data movement: MOV in its register, memory and immediate forms.
+// Data movement (SDM Vol.2): MOV in its register, memory, moffs and immediate forms, LEA, XCHG,
+// CBW/CWDE, CWD/CDQ, XLATB, MOVZX/MOVSX, CMOVcc, SETcc, BSWAP. NOP and PAUSE (F3 90) share 90.
 
 import type { Cpu } from "../cpu.js";
-import { D_IMM } from "../decoder.js";
-import { setReg16, setReg8 } from "./operands.js";
+import { EAX, EBX, EDX } from "../constants.js";
+import { D_DISP, D_IMM, D_LEN, eaOffset, eaSeg, PFX_AD32 } from "../decoder.js";
+import { testCC } from "../flags.js";
+import { read16, read32, read8, write16, write32, write8 } from "../mmu.js";
+import {
+  getReg8, readRm16, readRm32, readRm8, readRmw16, readRmw32, readRmw8, regField, setReg16, setReg8,
+  writeRm16, writeRm32, writeRm8, writeRmw16, writeRmw32, writeRmw8,
+} from "./operands.js";
 import { defineOp } from "./registry.js";
+
+const hex = (n: number) => n.toString(16).padStart(2, "0");
 
 for (let r = 0; r < 8; r++) {
   // B0+r mov Zb,Ib   B8+r mov Zv,Iv
@@ -11,4 +20,123 @@ for (let r = 0; r < 8; r++) {
   defineOp(`op_${(0xb8 + r).toString(16)}`,
     (cpu: Cpu, d: number) => { setReg16(cpu, r, cpu.dec[d + D_IMM]); },
     (cpu: Cpu, d: number) => { cpu.regs[r] = cpu.dec[d + D_IMM]; });
+}
+
+// 88 mov Eb,Gb   89 mov Ev,Gv   8A mov Gb,Eb   8B mov Gv,Ev
+defineOp("op_88", (cpu, d) => { writeRm8(cpu, d, getReg8(cpu, regField(cpu, d))); });
+defineOp("op_89",
+  (cpu, d) => { writeRm16(cpu, d, cpu.regs[regField(cpu, d)]); },
+  (cpu, d) => { writeRm32(cpu, d, cpu.regs[regField(cpu, d)]); });
+defineOp("op_8a", (cpu, d) => { setReg8(cpu, regField(cpu, d), readRm8(cpu, d)); });
+defineOp("op_8b",
+  (cpu, d) => { setReg16(cpu, regField(cpu, d), readRm16(cpu, d)); },
+  (cpu, d) => { cpu.regs[regField(cpu, d)] = readRm32(cpu, d); });
+
+// A0-A3 moffs: the offset (address-size wide) is in D_DISP, the segment in D_EA.
+defineOp("op_a0", (cpu, d) => { setReg8(cpu, EAX, read8(cpu, eaSeg(cpu, d), cpu.dec[d + D_DISP])); });
+defineOp("op_a1",
+  (cpu, d) => { setReg16(cpu, EAX, read16(cpu, eaSeg(cpu, d), cpu.dec[d + D_DISP])); },
+  (cpu, d) => { cpu.regs[EAX] = read32(cpu, eaSeg(cpu, d), cpu.dec[d + D_DISP]); });
+defineOp("op_a2", (cpu, d) => { write8(cpu, eaSeg(cpu, d), cpu.dec[d + D_DISP], cpu.regs[EAX] & 0xff); });
+defineOp("op_a3",
+  (cpu, d) => { write16(cpu, eaSeg(cpu, d), cpu.dec[d + D_DISP], cpu.regs[EAX] & 0xffff); },
+  (cpu, d) => { write32(cpu, eaSeg(cpu, d), cpu.dec[d + D_DISP], cpu.regs[EAX]); });
+
+// C6 /0 mov Eb,Ib   C7 /0 mov Ev,Iz
+defineOp("op_c6_0", (cpu, d) => { writeRm8(cpu, d, cpu.dec[d + D_IMM]); });
+defineOp("op_c7_0",
+  (cpu, d) => { writeRm16(cpu, d, cpu.dec[d + D_IMM]); },
+  (cpu, d) => { writeRm32(cpu, d, cpu.dec[d + D_IMM]); });
+
+// 8D lea Gv,M: the offset at address size, truncated or zero-extended to operand size (the
+// decoder rejects a register operand with #UD).
+defineOp("op_8d",
+  (cpu, d) => { setReg16(cpu, regField(cpu, d), eaOffset(cpu, d)); },
+  (cpu, d) => { cpu.regs[regField(cpu, d)] = eaOffset(cpu, d); });
+
+// 86 xchg Eb,Gb   87 xchg Ev,Gv (a memory operand is written before the register changes)
+defineOp("op_86", (cpu, d) => {
+  const g = regField(cpu, d);
+  const a = readRmw8(cpu, d);
+  writeRmw8(cpu, d, getReg8(cpu, g));
+  setReg8(cpu, g, a);
+});
+defineOp("op_87", (cpu, d) => {
+  const g = regField(cpu, d);
+  const a = readRmw16(cpu, d);
+  writeRmw16(cpu, d, cpu.regs[g]);
+  setReg16(cpu, g, a);
+}, (cpu, d) => {
+  const g = regField(cpu, d);
+  const a = readRmw32(cpu, d);
+  writeRmw32(cpu, d, cpu.regs[g]);
+  cpu.regs[g] = a;
+});
+// 90 nop (also F3 90 pause)   91-97 xchg Zv,eAX
+defineOp("op_90", () => {});
+for (let r = 1; r < 8; r++) {
+  defineOp(`op_${hex(0x90 + r)}`, (cpu) => {
+    const t = cpu.regs[EAX];
+    setReg16(cpu, EAX, cpu.regs[r]);
+    setReg16(cpu, r, t);
+  }, (cpu) => {
+    const t = cpu.regs[EAX];
+    cpu.regs[EAX] = cpu.regs[r];
+    cpu.regs[r] = t;
+  });
+}
+
+// 98 cbw|cwde   99 cwd|cdq
+defineOp("op_98",
+  (cpu) => { setReg16(cpu, EAX, (cpu.regs[EAX] << 24) >> 24); },
+  (cpu) => { cpu.regs[EAX] = (cpu.regs[EAX] << 16) >> 16; });
+defineOp("op_99",
+  (cpu) => { setReg16(cpu, EDX, (cpu.regs[EAX] << 16) >> 31); },
+  (cpu) => { cpu.regs[EDX] = cpu.regs[EAX] >> 31; });
+
+// D7 xlatb: AL ← [seg:(E)BX + zero-extended AL], address size picks BX or EBX; DS overridable.
+defineOp("op_d7", (cpu, d) => {
+  const regs = cpu.regs;
+  const sum = regs[EBX] + (regs[EAX] & 0xff);
+  const off = cpu.dec[d + D_LEN] & PFX_AD32 ? sum | 0 : sum & 0xffff;
+  setReg8(cpu, EAX, read8(cpu, eaSeg(cpu, d), off));
+});
+
+// 0F B6 movzx Gv,Eb   0F B7 movzx Gv,Ew   0F BE movsx Gv,Eb   0F BF movsx Gv,Ew
+defineOp("op_0f_b6",
+  (cpu, d) => { setReg16(cpu, regField(cpu, d), readRm8(cpu, d)); },
+  (cpu, d) => { cpu.regs[regField(cpu, d)] = readRm8(cpu, d); });
+defineOp("op_0f_b7",
+  (cpu, d) => { setReg16(cpu, regField(cpu, d), readRm16(cpu, d)); },
+  (cpu, d) => { cpu.regs[regField(cpu, d)] = readRm16(cpu, d); });
+defineOp("op_0f_be",
+  (cpu, d) => { setReg16(cpu, regField(cpu, d), (readRm8(cpu, d) << 24) >> 24); },
+  (cpu, d) => { cpu.regs[regField(cpu, d)] = (readRm8(cpu, d) << 24) >> 24; });
+defineOp("op_0f_bf",
+  (cpu, d) => { setReg16(cpu, regField(cpu, d), readRm16(cpu, d)); },
+  (cpu, d) => { cpu.regs[regField(cpu, d)] = (readRm16(cpu, d) << 16) >> 16; });
+
+for (let cc = 0; cc < 16; cc++) {
+  // 0F 40+cc cmovcc Gv,Ev: the source is read (and may fault) whatever the condition; with a
+  // false condition nothing is written (upper-half clearing is a 64-bit-mode rule only).
+  defineOp(`op_0f_${hex(0x40 + cc)}`, (cpu, d) => {
+    const v = readRm16(cpu, d);
+    if (testCC(cpu, cc)) setReg16(cpu, regField(cpu, d), v);
+  }, (cpu, d) => {
+    const v = readRm32(cpu, d);
+    if (testCC(cpu, cc)) cpu.regs[regField(cpu, d)] = v;
+  });
+  // 0F 90+cc setcc Eb
+  defineOp(`op_0f_${hex(0x90 + cc)}`, (cpu, d) => { writeRm8(cpu, d, testCC(cpu, cc) ? 1 : 0); });
+}
+
+for (let r = 0; r < 8; r++) {
+  // 0F C8+r bswap Zd. With a 16-bit operand size the SDM leaves the result undefined; Intel
+  // processors clear the low word (the upper half is untouched), and that is what we do.
+  defineOp(`op_0f_${hex(0xc8 + r)}`, (cpu) => {
+    cpu.regs[r] &= ~0xffff;
+  }, (cpu) => {
+    const v = cpu.regs[r];
+    cpu.regs[r] = (v << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+  });
 }
