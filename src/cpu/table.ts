@@ -4,7 +4,8 @@
 //
 // Entry legend: "mnemonic operands", operands comma separated, in SDM Appendix A notation:
 //   E? modrm r/m (b byte, w word, v word/dword by operand size, d dword)   G? modrm reg
-//   M  memory-only modrm (Mp far pointer, Ms 6-byte table register, Mq qword, Ma bound pair)
+//   M  memory-only modrm (Mp far pointer, Ms 6-byte table register, Mq qword, Mdq 16 bytes,
+//      Ma bound pair)
 //   R? register-only modrm r/m   Sw segment reg in modrm.reg   Cd/Dd control/debug reg in modrm.reg
 //   Ib imm8   Ibs imm8 sign-extended   Iw imm16   Iz imm16/32 by operand size   Iv same as Iz here
 //   Jb/Jz relative branch   Ap far pointer   Ob/Ov moffs (address-size offset, no modrm)
@@ -135,7 +136,7 @@ export const TWO_BYTE: Entry[] = (() => {
   t[0xac] = "shrd Ev,Gv,Ib";
   t[0xad] = "shrd Ev,Gv,CL";
   t[0xae] = g(split("fxsave M", null), split("fxrstor M", null), split("ldmxcsr Md", null),
-    split("stmxcsr Md", null), null, null, null, split("clflush M", null));
+    split("stmxcsr Md", null), null, null, null, split("clflush Mb", null));
   t[0xaf] = "imul Gv,Ev";
   t[0xb0] = "cmpxchg Eb,Gb";
   t[0xb1] = "cmpxchg Ev,Gv";
@@ -163,7 +164,7 @@ export const TWO_BYTE: Entry[] = (() => {
 
 export const THREE_BYTE_38: Entry[] = (() => {
   const t: Entry[] = new Array(256).fill(null);
-  t[0x80] = "invept/66=invept Gd,Mq"; // only valid with 66; the handler checks
-  t[0x81] = "invvpid/66=invvpid Gd,Mq";
+  t[0x80] = "invept/66=invept Gd,Mdq"; // only valid with 66; the handler checks
+  t[0x81] = "invvpid/66=invvpid Gd,Mdq";
   return t;
 })();
