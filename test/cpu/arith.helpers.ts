@@ -36,6 +36,7 @@ function finish(cpu: Cpu, mem: HostMemory): Outcome {
 
 function prepare(cpu: Cpu, mem: HostMemory, init: Init): void {
   for (const [addr, bytes] of init.mem ?? []) load(mem, addr, bytes);
+  for (let i = 0; i < 8; i++) if (i !== 4) cpu.regs[i] = 0;
   for (const [k, v] of Object.entries(init.regs ?? {})) cpu.regs[Number(k)] = v as number;
   cpu.flags = EFLAGS_FIXED1 | (init.flags ?? 0);
   cpu.lzMask = 0;
