@@ -115,15 +115,14 @@ export function disassembleAt(read: (addr: number) => number, address: number, c
 function disassembleWith(at: (i: number) => number, address: number, code32: boolean): Disassembly {
   let len = 0;
   const prefixes: number[] = [];
-  let seg = -1, has66 = false, has67 = false, rep = 0, lock = false;
+  let seg = -1, has66 = false, has67 = false, rep = 0;
   let b = at(0);
   while (b >= 0 && isPrefix(b)) {
     prefixes.push(b);
     if (b in SEG_PREFIX) seg = SEG_PREFIX[b];
     else if (b === 0x66) has66 = true;
     else if (b === 0x67) has67 = true;
-    else if (b === 0xf0) lock = true;
-    else rep = b;
+    else if (b !== 0xf0) rep = b;
     if (++len >= 15) return BAD;
     b = at(len);
   }
@@ -210,7 +209,6 @@ function disassembleWith(at: (i: number) => number, address: number, code32: boo
     else if (p === 0x66 && !inst.opsizeUsed) words.push(code32 ? "data16" : "data32");
     else if (p === 0x67 && !inst.addrUsed) words.push(code32 ? "addr16" : "addr32");
   }
-  void lock;
   words.push(texts.length ? `${name} ${texts.join(",")}` : name);
   return { text: words.join(" "), length: len };
 }

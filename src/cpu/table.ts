@@ -64,7 +64,7 @@ export const ONE_BYTE: Entry[] = [
   /*84*/ "test Eb,Gb", "test Ev,Gv", "xchg Eb,Gb", "xchg Ev,Gv",
   /*88*/ "mov Eb,Gb", "mov Ev,Gv", "mov Gb,Eb", "mov Gv,Ev", "mov Ew,Sw", "lea Gv,M", "mov Sw,Ew",
   /*8F*/ g("pop Ev", null, null, null, null, null, null, null),
-  /*90*/ "nop", ...Array.from({ length: 7 }, () => "xchg Zv,eAX"),
+  /*90*/ "nop/f3=pause", ...Array.from({ length: 7 }, () => "xchg Zv,eAX"),
   /*98*/ "cbw|cwde", "cwd|cdq", "callf Ap", "fwait", "pushf|pushfd", "popf|popfd", "sahf", "lahf",
   /*A0*/ "mov AL,Ob", "mov eAX,Ov", "mov Ob,AL", "mov Ov,eAX", "movsb", "movsw|movsd", "cmpsb", "cmpsw|cmpsd",
   /*A8*/ "test AL,Ib", "test eAX,Iz", "stosb", "stosw|stosd", "lodsb", "lodsw|lodsd", "scasb", "scasw|scasd",

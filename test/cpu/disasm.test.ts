@@ -250,6 +250,32 @@ describe("disassemble", () => {
       }
     }
   });
+  // Expected texts are objdump 2.40's output (-M intel), lowercased.
+  const examples32: [number[], string][] = [
+    [[0xf3, 0xa5], "rep movs dword ptr es:[edi],dword ptr ds:[esi]"],
+    [[0x26, 0xa4], "movs byte ptr es:[edi],byte ptr es:[esi]"],
+    [[0xf2, 0xae], "repnz scas al,byte ptr es:[edi]"],
+    [[0x8b, 0x44, 0xb3, 0x10], "mov eax,dword ptr [ebx+esi*4+0x10]"],
+    [[0x8b, 0x04, 0x25, 0xf0, 0xff, 0xff, 0xff], "mov eax,dword ptr [eiz*1-0x10]"],
+    [[0x9a, 0x78, 0x56, 0x34, 0x12, 0x34, 0x12], "call 0x1234:0x12345678"],
+    [[0x66, 0x0f, 0xc7, 0x30], "vmclear qword ptr [eax]"],
+    [[0xf0, 0x01, 0x18], "lock add dword ptr [eax],ebx"],
+    [[0x0f, 0x20, 0xc0], "mov eax,cr0"],
+    [[0x6b, 0xc0, 0xff], "imul eax,eax,0xffffffff"],
+    [[0xdc, 0xc1], "fadd st(1),st"],
+    [[0x26, 0x90], "es nop"],
+    [[0xf3, 0x90], "pause"],
+    [[0x67, 0xe3, 0xfe], "jcxz 0x1"],
+  ];
+  for (const [bytes, text] of examples32) {
+    const hexText = bytes.map((b) => b.toString(16).padStart(2, "0")).join(" ");
+    it(`${hexText} (32-bit) → ${text}`, () => {
+      expect(disassemble(bytes, 0, { code32: true, address: 0 })).toEqual({ text, length: bytes.length });
+    });
+  }
+  it("8b 40 f0 (16-bit) → mov ax,word ptr [bx+si-0x10]", () => {
+    expect(disassemble([0x8b, 0x40, 0xf0], 0, { code32: false })).toEqual({ text: "mov ax,word ptr [bx+si-0x10]", length: 3 });
+  });
   it("d6 salc (absent from objdump) → salc", () => {
     expect(disassemble([0xd6], 0, { code32: true })).toEqual({ text: "salc", length: 1 });
   });
