@@ -1,2 +1,377 @@
-// (instruction family file; see ops/index.ts)
-export {};
+// String instructions (SDM Vol.2 MOVS CMPS STOS LODS SCAS INS OUTS, REP/REPE/REPNE; Vol.1 7.3.9).
+//
+// Source: seg:(E)SI, seg = DS or the override. Destination: ES:(E)DI, never overridable.
+// The address size picks SI/DI/CX (upper halves untouched) or ESI/EDI/ECX; EFLAGS.DF picks the
+// direction. F2 on a non-comparing string instruction repeats like F3.
+//
+// REP and icount (cpu.ts, `icount`): every iteration retires as one instruction. A REP handler
+// runs iterations while the count is nonzero, the REPE/REPNE condition holds, the run's budget
+// (icountLimit) allows, TF is clear and nothing asked for attention. Inside the loop cpu.icount
+// counts completed iterations, so a fault in an iteration leaves registers and icount as of the
+// completed ones (EIP goes back to the instruction, which restarts with the remaining count).
+// On a normal exit the handler takes one back off: the run loop adds the last one. When
+// iterations remain, EIP is set back to the instruction so it resumes where it stopped.
+//
+// REP MOVS and REP STOS move whole runs of elements at once when source and destination sit in
+// RAM pages the TLB already grants, within the segment limits, in one page each: the copy keeps
+// the element-by-element result even for overlapping operands.
+
+import type { Cpu } from "../cpu.js";
+import { EAX, ECX, EDI, EDX, EFLAGS_DF, EFLAGS_TF, ES, ESI } from "../constants.js";
+import { D_LEN, eaSeg, PFX_AD32, PFX_REP, PFX_REPNE } from "../decoder.js";
+import { LZ_SUB, setLazy } from "../flags.js";
+import { probeWrite, read16, read32, read8, write16, write32, write8 } from "../mmu.js";
+import { checkIoPermission } from "../system/io.js";
+import { setReg16, setReg8 } from "./operands.js";
+import { defineOp } from "./registry.js";
+
+const REP_ANY = PFX_REP | PFX_REPNE;
+
+function readN(cpu: Cpu, seg: number, off: number, s: number): number {
+  return s === 1 ? read8(cpu, seg, off) : s === 2 ? read16(cpu, seg, off) : read32(cpu, seg, off);
+}
+function writeN(cpu: Cpu, seg: number, off: number, v: number, s: number): void {
+  if (s === 1) write8(cpu, seg, off, v & 0xff);
+  else if (s === 2) write16(cpu, seg, off, v & 0xffff);
+  else write32(cpu, seg, off, v);
+}
+function setAcc(cpu: Cpu, v: number, s: number): void {
+  if (s === 1) setReg8(cpu, EAX, v);
+  else if (s === 2) setReg16(cpu, EAX, v);
+  else cpu.regs[EAX] = v;
+}
+
+/** Iterations this call may retire: up to the run's icount limit, one under single-step. */
+function repBudget(cpu: Cpu): number {
+  if ((cpu.flags & EFLAGS_TF) !== 0) return 1;
+  const b = cpu.icountLimit - cpu.icount;
+  return b < 1 ? 1 : b;
+}
+
+/** Address-size register update: the bits outside `amask` are kept. */
+function setIdx(cpu: Cpu, r: number, v: number, amask: number): void {
+  cpu.regs[r] = (cpu.regs[r] & ~amask) | (v & amask);
+}
+
+/**
+ * How many elements (at most `max`) can be accessed at offset `u` of `seg` in the direction of
+ * `delta` without leaving the segment (`lim`: segLimR/segLimW), the address-size range or the
+ * page, with the page granting `acc` in the TLB. 0 when the fast path cannot be used.
+ */
+function runLength(cpu: Cpu, seg: number, u: number, s: number, delta: number, amax: number, lim: number, acc: number, max: number): number {
+  if (lim < 0) return 0;
+  const lin = (cpu.segBase[seg] + u) | 0;
+  if ((cpu.tlb.flags[lin >>> 12] & acc) === 0) return 0;
+  const p = lin & 0xfff;
+  const top = lim < amax ? lim : amax;
+  let n: number;
+  if (delta > 0) {
+    n = Math.floor((top - u + 1) / s);
+    const inPage = (4096 - p) >> (s >> 1);
+    if (inPage < n) n = inPage;
+  } else {
+    if (u + s - 1 > top || p + s > 4096) return 0;
+    n = Math.floor(u / s) + 1;
+    const inPage = (p >> (s >> 1)) + 1;
+    if (inPage < n) n = inPage;
+  }
+  return n < max ? n : max;
+}
+
+/** Host offset of the element at linear seg:u (the page is known to be in the TLB). */
+function hostOf(cpu: Cpu, seg: number, u: number): number {
+  const lin = (cpu.segBase[seg] + u) | 0;
+  return cpu.tlb.host[lin >>> 12] + (lin & 0xfff);
+}
+
+/** Copies n elements host→host in iteration order (the first element at hs/hd). */
+function copyRun(cpu: Cpu, hs: number, hd: number, n: number, s: number, delta: number): void {
+  const nb = n * s;
+  const lo = delta > 0 ? 0 : nb - s;
+  const ls = hs - lo, ld = hd - lo;
+  const bytes = cpu.mem.bytes;
+  // memmove gives the iteration result unless the destination runs into source bytes not yet read.
+  if (ld >= ls + nb || ls >= ld + nb || (delta > 0 ? ld <= ls : ld >= ls)) {
+    bytes.copyWithin(ld, ls, ls + nb);
+    return;
+  }
+  const view = cpu.mem.view;
+  for (let k = 0; k < nb; k += s) {
+    const a = hs + (delta > 0 ? k : -k), b = hd + (delta > 0 ? k : -k);
+    if (s === 1) bytes[b] = bytes[a];
+    else if (s === 2) view.setUint16(b, view.getUint16(a, true), true);
+    else view.setInt32(b, view.getInt32(a, true), true);
+  }
+}
+
+/** Fills n elements with v going from hd in the direction of delta. */
+function fillRun(cpu: Cpu, hd: number, n: number, s: number, delta: number, v: number): void {
+  const nb = n * s;
+  const lo = delta > 0 ? hd : hd - (nb - s);
+  if (s === 1) { cpu.mem.bytes.fill(v & 0xff, lo, lo + nb); return; }
+  const view = cpu.mem.view;
+  if (s === 2) for (let k = 0; k < nb; k += 2) view.setUint16(lo + k, v, true);
+  else for (let k = 0; k < nb; k += 4) view.setInt32(lo + k, v, true);
+}
+
+// ---- MOVS ----
+
+function movs(cpu: Cpu, d: number, s: number): void {
+  const len = cpu.dec[d + D_LEN];
+  const regs = cpu.regs;
+  const amask = len & PFX_AD32 ? -1 : 0xffff;
+  const seg = eaSeg(cpu, d);
+  const delta = cpu.flags & EFLAGS_DF ? -s : s;
+  if ((len & REP_ANY) === 0) {
+    const si = regs[ESI] & amask, di = regs[EDI] & amask;
+    writeN(cpu, ES, di, readN(cpu, seg, si, s), s);
+    setIdx(cpu, ESI, si + delta, amask);
+    setIdx(cpu, EDI, di + delta, amask);
+    return;
+  }
+  let cnt = (regs[ECX] & amask) >>> 0;
+  if (cnt === 0) return;
+  const budget = repBudget(cpu);
+  const amax = amask >>> 0;
+  let done = 0;
+  for (;;) {
+    const si = (regs[ESI] & amask) >>> 0, di = (regs[EDI] & amask) >>> 0;
+    const want = cnt < budget - done ? cnt : budget - done;
+    let n = 0;
+    if (want > 1) {
+      n = runLength(cpu, seg, si, s, delta, amax, cpu.segLimR[seg], cpu.accR, want);
+      if (n > 1) n = runLength(cpu, ES, di, s, delta, amax, cpu.segLimW[ES], cpu.accW, n);
+      if (n > 1) copyRun(cpu, hostOf(cpu, seg, si), hostOf(cpu, ES, di), n, s, delta);
+    }
+    if (n <= 1) {
+      n = 1;
+      writeN(cpu, ES, di, readN(cpu, seg, si, s), s);
+    }
+    setIdx(cpu, ESI, si + n * delta, amask);
+    setIdx(cpu, EDI, di + n * delta, amask);
+    cnt -= n;
+    setIdx(cpu, ECX, cnt, amask);
+    done += n;
+    cpu.icount += n;
+    if (cnt === 0) break;
+    if (done >= budget || cpu.attention !== 0) { cpu.eip = cpu.startEip; break; }
+  }
+  cpu.icount--;
+}
+
+// ---- STOS ----
+
+function stos(cpu: Cpu, d: number, s: number): void {
+  const len = cpu.dec[d + D_LEN];
+  const regs = cpu.regs;
+  const amask = len & PFX_AD32 ? -1 : 0xffff;
+  const delta = cpu.flags & EFLAGS_DF ? -s : s;
+  const v = regs[EAX];
+  if ((len & REP_ANY) === 0) {
+    const di = regs[EDI] & amask;
+    writeN(cpu, ES, di, v, s);
+    setIdx(cpu, EDI, di + delta, amask);
+    return;
+  }
+  let cnt = (regs[ECX] & amask) >>> 0;
+  if (cnt === 0) return;
+  const budget = repBudget(cpu);
+  const amax = amask >>> 0;
+  let done = 0;
+  for (;;) {
+    const di = (regs[EDI] & amask) >>> 0;
+    const want = cnt < budget - done ? cnt : budget - done;
+    let n = 0;
+    if (want > 1) {
+      n = runLength(cpu, ES, di, s, delta, amax, cpu.segLimW[ES], cpu.accW, want);
+      if (n > 1) fillRun(cpu, hostOf(cpu, ES, di), n, s, delta, v);
+    }
+    if (n <= 1) {
+      n = 1;
+      writeN(cpu, ES, di, v, s);
+    }
+    setIdx(cpu, EDI, di + n * delta, amask);
+    cnt -= n;
+    setIdx(cpu, ECX, cnt, amask);
+    done += n;
+    cpu.icount += n;
+    if (cnt === 0) break;
+    if (done >= budget || cpu.attention !== 0) { cpu.eip = cpu.startEip; break; }
+  }
+  cpu.icount--;
+}
+
+// ---- LODS ----
+
+function lods(cpu: Cpu, d: number, s: number): void {
+  const len = cpu.dec[d + D_LEN];
+  const regs = cpu.regs;
+  const amask = len & PFX_AD32 ? -1 : 0xffff;
+  const seg = eaSeg(cpu, d);
+  const delta = cpu.flags & EFLAGS_DF ? -s : s;
+  if ((len & REP_ANY) === 0) {
+    const si = regs[ESI] & amask;
+    setAcc(cpu, readN(cpu, seg, si, s), s);
+    setIdx(cpu, ESI, si + delta, amask);
+    return;
+  }
+  let cnt = (regs[ECX] & amask) >>> 0;
+  if (cnt === 0) return;
+  const budget = repBudget(cpu);
+  let done = 0;
+  for (;;) {
+    const si = regs[ESI] & amask;
+    setAcc(cpu, readN(cpu, seg, si, s), s);
+    setIdx(cpu, ESI, si + delta, amask);
+    setIdx(cpu, ECX, --cnt, amask);
+    done++;
+    cpu.icount++;
+    if (cnt === 0) break;
+    if (done >= budget || cpu.attention !== 0) { cpu.eip = cpu.startEip; break; }
+  }
+  cpu.icount--;
+}
+
+// ---- CMPS / SCAS: flags as CMP src,dst (CMPS: [seg:SI] − [ES:DI]; SCAS: eAX − [ES:DI]) ----
+
+function cmps(cpu: Cpu, d: number, s: number): void {
+  const len = cpu.dec[d + D_LEN];
+  const regs = cpu.regs;
+  const amask = len & PFX_AD32 ? -1 : 0xffff;
+  const seg = eaSeg(cpu, d);
+  const delta = cpu.flags & EFLAGS_DF ? -s : s;
+  const sz = s * 8 - 1;
+  const mask = s === 4 ? -1 : (1 << (s * 8)) - 1;
+  if ((len & REP_ANY) === 0) {
+    const si = regs[ESI] & amask, di = regs[EDI] & amask;
+    const a = readN(cpu, seg, si, s), b = readN(cpu, ES, di, s);
+    setLazy(cpu, LZ_SUB, sz, a, b, (a - b) & mask);
+    setIdx(cpu, ESI, si + delta, amask);
+    setIdx(cpu, EDI, di + delta, amask);
+    return;
+  }
+  let cnt = (regs[ECX] & amask) >>> 0;
+  if (cnt === 0) return;
+  const repe = (len & PFX_REP) !== 0;
+  const budget = repBudget(cpu);
+  let done = 0;
+  for (;;) {
+    const si = regs[ESI] & amask, di = regs[EDI] & amask;
+    const a = readN(cpu, seg, si, s), b = readN(cpu, ES, di, s);
+    const r = (a - b) & mask;
+    setLazy(cpu, LZ_SUB, sz, a, b, r);
+    setIdx(cpu, ESI, si + delta, amask);
+    setIdx(cpu, EDI, di + delta, amask);
+    setIdx(cpu, ECX, --cnt, amask);
+    done++;
+    cpu.icount++;
+    if (cnt === 0 || (r === 0) !== repe) break;
+    if (done >= budget || cpu.attention !== 0) { cpu.eip = cpu.startEip; break; }
+  }
+  cpu.icount--;
+}
+
+function scas(cpu: Cpu, d: number, s: number): void {
+  const len = cpu.dec[d + D_LEN];
+  const regs = cpu.regs;
+  const amask = len & PFX_AD32 ? -1 : 0xffff;
+  const delta = cpu.flags & EFLAGS_DF ? -s : s;
+  const sz = s * 8 - 1;
+  const mask = s === 4 ? -1 : (1 << (s * 8)) - 1;
+  const a = regs[EAX] & mask;
+  if ((len & REP_ANY) === 0) {
+    const di = regs[EDI] & amask;
+    const b = readN(cpu, ES, di, s);
+    setLazy(cpu, LZ_SUB, sz, a, b, (a - b) & mask);
+    setIdx(cpu, EDI, di + delta, amask);
+    return;
+  }
+  let cnt = (regs[ECX] & amask) >>> 0;
+  if (cnt === 0) return;
+  const repe = (len & PFX_REP) !== 0;
+  const budget = repBudget(cpu);
+  let done = 0;
+  for (;;) {
+    const di = regs[EDI] & amask;
+    const b = readN(cpu, ES, di, s);
+    const r = (a - b) & mask;
+    setLazy(cpu, LZ_SUB, sz, a, b, r);
+    setIdx(cpu, EDI, di + delta, amask);
+    setIdx(cpu, ECX, --cnt, amask);
+    done++;
+    cpu.icount++;
+    if (cnt === 0 || (r === 0) !== repe) break;
+    if (done >= budget || cpu.attention !== 0) { cpu.eip = cpu.startEip; break; }
+  }
+  cpu.icount--;
+}
+
+// ---- INS / OUTS: port DX; the I/O permission check comes before anything else. INS checks
+// that the destination is writable before it reads the port, so a fault does not lose the input.
+
+function ins(cpu: Cpu, d: number, s: number): void {
+  const len = cpu.dec[d + D_LEN];
+  const regs = cpu.regs;
+  const amask = len & PFX_AD32 ? -1 : 0xffff;
+  const delta = cpu.flags & EFLAGS_DF ? -s : s;
+  const port = regs[EDX] & 0xffff;
+  const rep = (len & REP_ANY) !== 0;
+  let cnt = rep ? (regs[ECX] & amask) >>> 0 : 1;
+  if (cnt === 0) return;
+  checkIoPermission(cpu, port, s);
+  const budget = rep ? repBudget(cpu) : 1;
+  let done = 0;
+  for (;;) {
+    const di = regs[EDI] & amask;
+    probeWrite(cpu, ES, di, s);
+    writeN(cpu, ES, di, cpu.host.ioIn(cpu, port, s), s);
+    setIdx(cpu, EDI, di + delta, amask);
+    if (!rep) return;
+    setIdx(cpu, ECX, --cnt, amask);
+    done++;
+    cpu.icount++;
+    if (cnt === 0) break;
+    if (done >= budget || cpu.attention !== 0) { cpu.eip = cpu.startEip; break; }
+  }
+  cpu.icount--;
+}
+
+function outs(cpu: Cpu, d: number, s: number): void {
+  const len = cpu.dec[d + D_LEN];
+  const regs = cpu.regs;
+  const amask = len & PFX_AD32 ? -1 : 0xffff;
+  const seg = eaSeg(cpu, d);
+  const delta = cpu.flags & EFLAGS_DF ? -s : s;
+  const port = regs[EDX] & 0xffff;
+  const rep = (len & REP_ANY) !== 0;
+  let cnt = rep ? (regs[ECX] & amask) >>> 0 : 1;
+  if (cnt === 0) return;
+  checkIoPermission(cpu, port, s);
+  const budget = rep ? repBudget(cpu) : 1;
+  let done = 0;
+  for (;;) {
+    const si = regs[ESI] & amask;
+    cpu.host.ioOut(cpu, port, s, readN(cpu, seg, si, s));
+    setIdx(cpu, ESI, si + delta, amask);
+    if (!rep) return;
+    setIdx(cpu, ECX, --cnt, amask);
+    done++;
+    cpu.icount++;
+    if (cnt === 0) break;
+    if (done >= budget || cpu.attention !== 0) { cpu.eip = cpu.startEip; break; }
+  }
+  cpu.icount--;
+}
+
+type StringOp = (cpu: Cpu, d: number, s: number) => void;
+function define(byteOp: string, wordOp: string, f: StringOp): void {
+  defineOp(byteOp, (cpu, d) => f(cpu, d, 1));
+  defineOp(wordOp, (cpu, d) => f(cpu, d, 2), (cpu, d) => f(cpu, d, 4));
+}
+define("op_a4", "op_a5", movs);
+define("op_a6", "op_a7", cmps);
+define("op_aa", "op_ab", stos);
+define("op_ac", "op_ad", lods);
+define("op_ae", "op_af", scas);
+define("op_6c", "op_6d", ins);
+define("op_6e", "op_6f", outs);
