@@ -1,0 +1,104 @@
+// The read-modify-write exchange instructions usually used with LOCK (SDM Vol.2 CMPXCHG, XADD,
+// CMPXCHG8B): 0F B0/B1, 0F C0/C1, 0F C7 /1. One guest CPU, so LOCK needs no extra work.
+//
+// CMPXCHG and CMPXCHG8B always write the destination (with its old value when the comparison
+// fails), so a read-only destination faults either way, as the SDM states. Writability is
+// checked before anything changes.
+
+import type { Cpu } from "../cpu.js";
+import { EAX, EBX, ECX, EDX, EFLAGS_ZF } from "../constants.js";
+import { eaOffset, eaSeg } from "../decoder.js";
+import { LZ_ADD, LZ_SUB, setLazy } from "../flags.js";
+import { probeWrite, read32, write32 } from "../mmu.js";
+import {
+  getReg8, readRmw16, readRmw32, readRmw8, regField, setReg16, setReg8, writeRmw16, writeRmw32, writeRmw8,
+} from "./operands.js";
+import { defineOp } from "./registry.js";
+
+// 0F B0 cmpxchg Eb,Gb   0F B1 cmpxchg Ev,Gv: flags of CMP accumulator, dest.
+defineOp("op_0f_b0", (cpu, d) => {
+  const dst = readRmw8(cpu, d);
+  const acc = cpu.regs[EAX] & 0xff;
+  const r = (acc - dst) & 0xff;
+  setLazy(cpu, LZ_SUB, 7, acc, dst, r);
+  if (r === 0) {
+    writeRmw8(cpu, d, getReg8(cpu, regField(cpu, d)));
+  } else {
+    writeRmw8(cpu, d, dst);
+    setReg8(cpu, EAX, dst);
+  }
+});
+defineOp("op_0f_b1", (cpu, d) => {
+  const dst = readRmw16(cpu, d);
+  const acc = cpu.regs[EAX] & 0xffff;
+  const r = (acc - dst) & 0xffff;
+  setLazy(cpu, LZ_SUB, 15, acc, dst, r);
+  if (r === 0) {
+    writeRmw16(cpu, d, cpu.regs[regField(cpu, d)]);
+  } else {
+    writeRmw16(cpu, d, dst);
+    setReg16(cpu, EAX, dst);
+  }
+}, (cpu, d) => {
+  const dst = readRmw32(cpu, d);
+  const acc = cpu.regs[EAX];
+  const r = (acc - dst) | 0;
+  setLazy(cpu, LZ_SUB, 31, acc, dst, r);
+  if (r === 0) {
+    writeRmw32(cpu, d, cpu.regs[regField(cpu, d)]);
+  } else {
+    writeRmw32(cpu, d, dst);
+    cpu.regs[EAX] = dst;
+  }
+});
+
+// 0F C0 xadd Eb,Gb   0F C1 xadd Ev,Gv: TEMP ← SRC + DEST; SRC ← DEST; DEST ← TEMP (so with
+// the same register as both operands the sum wins). Flags of the ADD.
+defineOp("op_0f_c0", (cpu, d) => {
+  const g = regField(cpu, d);
+  const dst = readRmw8(cpu, d);
+  const src = getReg8(cpu, g);
+  const sum = (dst + src) & 0xff;
+  setLazy(cpu, LZ_ADD, 7, dst, src, sum);
+  setReg8(cpu, g, dst);
+  writeRmw8(cpu, d, sum);
+});
+defineOp("op_0f_c1", (cpu, d) => {
+  const g = regField(cpu, d);
+  const dst = readRmw16(cpu, d);
+  const src = cpu.regs[g] & 0xffff;
+  const sum = (dst + src) & 0xffff;
+  setLazy(cpu, LZ_ADD, 15, dst, src, sum);
+  setReg16(cpu, g, dst);
+  writeRmw16(cpu, d, sum);
+}, (cpu, d) => {
+  const g = regField(cpu, d);
+  const dst = readRmw32(cpu, d);
+  const src = cpu.regs[g];
+  const sum = (dst + src) | 0;
+  setLazy(cpu, LZ_ADD, 31, dst, src, sum);
+  cpu.regs[g] = dst;
+  writeRmw32(cpu, d, sum);
+});
+
+// 0F C7 /1 cmpxchg8b Mq: IF EDX:EAX = m64 THEN ZF ← 1, m64 ← ECX:EBX
+// ELSE ZF ← 0, EDX:EAX ← m64, m64 ← m64. Only ZF changes.
+defineOp("op_0f_c7_1_mem", (cpu, d) => {
+  const seg = eaSeg(cpu, d), off = eaOffset(cpu, d);
+  const off4 = (off + 4) | 0;
+  probeWrite(cpu, seg, off, 8);
+  const lo = read32(cpu, seg, off), hi = read32(cpu, seg, off4);
+  const regs = cpu.regs;
+  const equal = lo === regs[EAX] && hi === regs[EDX];
+  if (equal) {
+    write32(cpu, seg, off, regs[EBX]);
+    write32(cpu, seg, off4, regs[ECX]);
+  } else {
+    write32(cpu, seg, off, lo);
+    write32(cpu, seg, off4, hi);
+    regs[EAX] = lo;
+    regs[EDX] = hi;
+  }
+  cpu.lzMask &= ~EFLAGS_ZF;
+  cpu.flags = (cpu.flags & ~EFLAGS_ZF) | (equal ? EFLAGS_ZF : 0);
+});
