@@ -1,8 +1,12 @@
 // Segment register loads (SDM Vol.3 3.4, 5.5-5.8).
 
 import type { Cpu } from "../cpu.js";
-import { CR0_PE, EFLAGS_VM, DESC_P, DESC_S, DESC_RW, DESC_A, DESC_CODE, CS, SS } from "../constants.js";
-import { EmulatorBug } from "../fault.js";
+import { CR0_PE, EFLAGS_VM, DESC_P, DESC_S, DESC_RW, DESC_A, DESC_CODE, CS, SS, EXC_GP, EXC_NP, EXC_SS } from "../constants.js";
+import { raise } from "../fault.js";
+import {
+  Descriptor, descDpl, descPresent, isConforming, isNullSel, isReadable, isWritableData, loadCache,
+  loadNull, readDescriptor, selErr, setAccessed,
+} from "./descriptors.js";
 
 /**
  * Real-address mode: only selector and base change; limit and attributes stay as they are
@@ -32,7 +36,31 @@ export function loadSegment(cpu: Cpu, seg: number, sel: number): void {
   else loadSegmentProtected(cpu, seg, sel);
 }
 
+const desc = new Descriptor();
+
+/**
+ * Protected-mode load of DS ES FS GS SS (SDM Vol.2 MOV "Operation", Vol.3 5.5-5.6). Every
+ * check happens before the cache changes; the accessed bit is set in the descriptor.
+ */
 export function loadSegmentProtected(cpu: Cpu, seg: number, sel: number): void {
-  void cpu; void seg;
-  throw new EmulatorBug(`protected-mode segment load of ${sel} is not written yet`);
+  sel &= 0xffff;
+  const cpl = cpu.cpl, rpl = sel & 3;
+  if (seg === SS) {
+    if (isNullSel(sel)) raise(EXC_GP, 0);
+    if (!readDescriptor(cpu, sel, desc)) raise(EXC_GP, selErr(sel));
+    if (rpl !== cpl || !isWritableData(desc) || descDpl(desc) !== cpl) raise(EXC_GP, selErr(sel));
+    if (!descPresent(desc)) raise(EXC_SS, selErr(sel));
+    setAccessed(cpu, desc);
+    loadCache(cpu, SS, sel, desc);
+    cpu.updateMode();
+    return;
+  }
+  if (isNullSel(sel)) { loadNull(cpu, seg, sel); return; }
+  if (!readDescriptor(cpu, sel, desc)) raise(EXC_GP, selErr(sel));
+  if (!isReadable(desc)) raise(EXC_GP, selErr(sel));
+  // Data and non-conforming code: DPL must be >= both RPL and CPL.
+  if (!isConforming(desc) && (rpl > descDpl(desc) || cpl > descDpl(desc))) raise(EXC_GP, selErr(sel));
+  if (!descPresent(desc)) raise(EXC_NP, selErr(sel));
+  setAccessed(cpu, desc);
+  loadCache(cpu, seg, sel, desc);
 }
