@@ -1,0 +1,40 @@
+// Differential test against the host CPU: MOVS CMPS STOS LODS SCAS in byte/word/dword forms,
+// plain and with REP / REPE / REPNE, DF=0 and DF=1, over the scratch page (SDM Vol.2 "MOVS",
+// "CMPS", "STOS", "LODS", "SCAS", "REP/REPE/REPZ/REPNE/REPNZ"). ESI/EDI start inside the page and
+// ECX is small, so every access stays in it. Cases: 500 × X86RR_DIFF_RUNS (see check.ts).
+// Not covered: 67-prefixed (SI/DI/CX) forms — 16-bit addresses cannot reach the runner's pages.
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { runGroup } from "./check.js";
+import { ARITH, DF } from "./masks.js";
+import { insn, Insn } from "./snippets.js";
+import { SCRATCH_ADDR } from "./hostcpu.js";
+
+const SUFFIX: Record<number, string> = { 8: "b", 16: "w", 32: "d" };
+const strOp: fc.Arbitrary<Insn> = fc.tuple(
+  fc.constantFrom("movs", "cmps", "stos", "lods", "scas"), fc.constantFrom(8, 16, 32),
+  fc.constantFrom("", "rep ", "repe ", "repne "),
+).map(([op, w, rep]) => {
+  // nasm spells only REP for MOVS/STOS/LODS; F2 on them is emitted as a raw prefix byte.
+  const cmp = op === "cmps" || op === "scas";
+  const prefix = !cmp && rep === "repne " ? "db 0xf2\n" : !cmp && rep === "repe " ? "rep " : rep;
+  return insn(`${prefix}${op}${SUFFIX[w]}`, DF, cmp ? ARITH : 0);
+});
+
+const dir: fc.Arbitrary<Insn> = fc.constantFrom("cld", "std").map((op) => insn(op, 0, DF));
+// Equal runs make REPE/REPNE stop at varied points.
+const seed: fc.Arbitrary<Insn> = fc.tuple(fc.integer({ min: 0, max: 0x7f0 }), fc.integer({ min: 0, max: 255 }))
+  .map(([o, v]) => insn(`mov byte [${SCRATCH_ADDR + 0x400 + o}], ${v}`, 0, 0));
+
+const ptr = fc.integer({ min: 0x200, max: 0xe00 }).map((o) => SCRATCH_ADDR + o);
+
+describe("string instructions vs the host CPU", () => {
+  it("500 random snippets of MOVS/CMPS/STOS/LODS/SCAS with REP/REPE/REPNE and DF=0/1 → same registers, flags, memory", () => {
+    const r = runGroup("string", fc.oneof({ weight: 5, arbitrary: strOp }, { weight: 2, arbitrary: dir }, { weight: 1, arbitrary: seed }), {
+      runs: 500, maxLen: 4,
+      regs: { 1: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 48 })), 6: ptr, 7: ptr },
+    });
+    expect(r.failure).toBe("");
+  });
+});
