@@ -248,6 +248,47 @@ describe("CMPS A6/A7, SCAS AE/AF", () => {
   });
 });
 
+describe("CMPS/SCAS runs match the SDM element loop", () => {
+  const elem = (b: Uint8Array, at: number, size: number) => {
+    let v = 0;
+    for (let i = size - 1; i >= 0; i--) v = v * 256 + b[at + i];
+    return v;
+  };
+  it("property: repe/repne cmps{b,w,d} and scas{b,w,d}, any DF, page-crossing buffers with one differing byte → ECX ESI EDI ZF CF SF icount as the loop", () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 0x10000 - 64, max: 0x10000 + 16 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: -1, max: 90 }),
+      fc.constantFrom(1, 2, 4), fc.boolean(), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 255 }),
+      (src, count, diffAt, size, df, repe, scas, fill) => {
+        const dst = src + 0x5000 + 3;
+        const op = `${repe ? "repe" : "repne"} ${scas ? "scas" : "cmps"}${size === 1 ? "b" : size === 2 ? "w" : "d"}`;
+        const acc = (fill * 0x01010101) >>> 0;
+        const m = prep32(op, { [ESI]: src, [EDI]: dst, [ECX]: count, [EAX]: acc | 0 }, df);
+        m.mem.bytes.fill(fill, src - 0x200, src + 0x200);
+        m.mem.bytes.fill(fill, dst - 0x200, dst + 0x200);
+        if (diffAt >= 0) m.mem.bytes[(df ? dst - diffAt : dst + diffAt)] ^= 0x81;
+        const b = m.mem.bytes.slice();
+        const mod = 2 ** (8 * size);
+        let s = src, d = dst, c = count, a = 0, v = 0, r = 0;
+        while (c > 0) {
+          a = scas ? acc % mod : elem(b, s, size);
+          v = elem(b, d, size);
+          r = (a - v + mod) % mod;
+          if (!scas) s += df ? -size : size;
+          d += df ? -size : size;
+          c--;
+          if ((r === 0) !== repe) break;
+        }
+        runToHalt(m.cpu);
+        expect([m.cpu.regs[ECX], m.cpu.regs[ESI], m.cpu.regs[EDI]]).toEqual([c, s, d]);
+        expect(m.cpu.icount).toBe(Math.max(count - c, 1) + 1);
+        if (count > 0) {
+          const f = getEflags(m.cpu);
+          expect([(f & EFLAGS_ZF) !== 0, (f & EFLAGS_CF) !== 0, (f & EFLAGS_SF) !== 0]).toEqual([r === 0, a < v, r >= mod / 2]);
+        }
+      }), { numRuns: 300 });
+  });
+});
+
 describe("INS 6C/6D, OUTS 6E/6F", () => {
   it("f3 6e rep outsb to DX=0x3f8 → three byte writes in order, ESI +3", () => {
     const m = prep32("rep outsb", { [ESI]: 0x2000, [ECX]: 3, 2: 0x103f8 });

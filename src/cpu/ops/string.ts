@@ -12,9 +12,9 @@
 // On a normal exit the handler takes one back off: the run loop adds the last one. When
 // iterations remain, EIP is set back to the instruction so it resumes where it stopped.
 //
-// REP MOVS and REP STOS move whole runs of elements at once when source and destination sit in
-// RAM pages the TLB already grants, within the segment limits, in one page each: the copy keeps
-// the element-by-element result even for overlapping operands.
+// REP MOVS/STOS/CMPS/SCAS handle whole runs of elements at once when the operands sit in RAM
+// pages the TLB already grants, within the segment limits, one page each (nothing in a run can
+// fault); MOVS keeps the element-by-element result even for overlapping operands.
 
 import type { Cpu } from "../cpu.js";
 import { EAX, ECX, EDI, EDX, EFLAGS_DF, EFLAGS_TF, ES, ESI } from "../constants.js";
@@ -254,17 +254,42 @@ function cmps(cpu: Cpu, d: number, s: number): void {
   if (cnt === 0) return;
   const repe = (len & PFX_REP) !== 0;
   const budget = repBudget(cpu);
+  const amax = amask >>> 0;
+  const bytes = cpu.mem.bytes, view = cpu.mem.view;
   let done = 0;
   for (;;) {
-    const si = regs[ESI] & amask, di = regs[EDI] & amask;
-    const a = readN(cpu, seg, si, s), b = readN(cpu, ES, di, s);
-    const r = (a - b) & mask;
+    const si = (regs[ESI] & amask) >>> 0, di = (regs[EDI] & amask) >>> 0;
+    const want = cnt < budget - done ? cnt : budget - done;
+    let n = 0, a = 0, b = 0, r = 0;
+    if (want > 1) {
+      n = runLength(cpu, seg, si, s, delta, amax, cpu.segLimR[seg], cpu.accR, want);
+      if (n > 1) n = runLength(cpu, ES, di, s, delta, amax, cpu.segLimR[ES], cpu.accR, n);
+    }
+    if (n > 1) {
+      // A run of RAM elements: compare in place, stopping where REPE/REPNE would.
+      let hs = hostOf(cpu, seg, si), hd = hostOf(cpu, ES, di), k = 0;
+      for (;;) {
+        if (s === 1) { a = bytes[hs]; b = bytes[hd]; }
+        else if (s === 2) { a = view.getUint16(hs, true); b = view.getUint16(hd, true); }
+        else { a = view.getInt32(hs, true); b = view.getInt32(hd, true); }
+        r = (a - b) & mask;
+        k++;
+        if (k === n || (r === 0) !== repe) break;
+        hs += delta; hd += delta;
+      }
+      n = k;
+    } else {
+      n = 1;
+      a = readN(cpu, seg, si, s); b = readN(cpu, ES, di, s);
+      r = (a - b) & mask;
+    }
     setLazy(cpu, LZ_SUB, sz, a, b, r);
-    setIdx(cpu, ESI, si + delta, amask);
-    setIdx(cpu, EDI, di + delta, amask);
-    setIdx(cpu, ECX, --cnt, amask);
-    done++;
-    cpu.icount++;
+    setIdx(cpu, ESI, si + n * delta, amask);
+    setIdx(cpu, EDI, di + n * delta, amask);
+    cnt -= n;
+    setIdx(cpu, ECX, cnt, amask);
+    done += n;
+    cpu.icount += n;
     if (cnt === 0 || (r === 0) !== repe) break;
     if (done >= budget || cpu.attention !== 0) { cpu.eip = cpu.startEip; break; }
   }
@@ -290,16 +315,35 @@ function scas(cpu: Cpu, d: number, s: number): void {
   if (cnt === 0) return;
   const repe = (len & PFX_REP) !== 0;
   const budget = repBudget(cpu);
+  const amax = amask >>> 0;
+  const bytes = cpu.mem.bytes, view = cpu.mem.view;
   let done = 0;
   for (;;) {
-    const di = regs[EDI] & amask;
-    const b = readN(cpu, ES, di, s);
-    const r = (a - b) & mask;
+    const di = (regs[EDI] & amask) >>> 0;
+    const want = cnt < budget - done ? cnt : budget - done;
+    let n = 0, b = 0, r = 0;
+    if (want > 1) n = runLength(cpu, ES, di, s, delta, amax, cpu.segLimR[ES], cpu.accR, want);
+    if (n > 1) {
+      let h = hostOf(cpu, ES, di), k = 0;
+      for (;;) {
+        b = s === 1 ? bytes[h] : s === 2 ? view.getUint16(h, true) : view.getInt32(h, true);
+        r = (a - b) & mask;
+        k++;
+        if (k === n || (r === 0) !== repe) break;
+        h += delta;
+      }
+      n = k;
+    } else {
+      n = 1;
+      b = readN(cpu, ES, di, s);
+      r = (a - b) & mask;
+    }
     setLazy(cpu, LZ_SUB, sz, a, b, r);
-    setIdx(cpu, EDI, di + delta, amask);
-    setIdx(cpu, ECX, --cnt, amask);
-    done++;
-    cpu.icount++;
+    setIdx(cpu, EDI, di + n * delta, amask);
+    cnt -= n;
+    setIdx(cpu, ECX, cnt, amask);
+    done += n;
+    cpu.icount += n;
     if (cnt === 0 || (r === 0) !== repe) break;
     if (done >= budget || cpu.attention !== 0) { cpu.eip = cpu.startEip; break; }
   }
