@@ -13,6 +13,9 @@ import { HostMemory, PhysicalMap } from "./memory.js";
 import { Tlb, TLB_NEVER, TLB_RS, TLB_RU, TLB_WS, TLB_WU, XL_USER } from "./mmu.js";
 import { HANDLERS } from "./ops/index.js";
 import { deliverException, deliverExternal, EV_TRAP_DB } from "./system/interrupts.js";
+import { DR6_BS, instructionBreakpoints, noteDebugException } from "./system/debug.js";
+import { MsrFile } from "./system/msr.js";
+import { CPUID_DEFAULT_ECX1, CPUID_DEFAULT_EDX1 } from "./cpuid.js";
 import { Fpu } from "./x87/fpu.js";
 
 /**
@@ -56,6 +59,17 @@ export class Cpu {
   /** IA32_PAT low and high halves (power-on value 0x0007040600070406). */
   patLo = 0x00070406; patHi = 0x00070406;
   tscOffset = 0;
+  /** MTRRs, IA32_MISC_ENABLE (system/msr.ts). */
+  readonly msrs = new MsrFile();
+  /** CPUID.1 EDX/ECX of the CPU model: gate CR4 bits and MSRs (cpuid.ts applyCpuModel). */
+  cpuidEdx1 = CPUID_DEFAULT_EDX1;
+  cpuidEcx1 = CPUID_DEFAULT_ECX1;
+  /** Enabled breakpoints by kind, derived from DR7 (system/debug.ts). */
+  dbgExecLive = false;
+  dbgDataLive = false;
+  dbgIoLive = false;
+  /** B0-B3 bits of data/I/O breakpoints hit by the current instruction (a #DB trap after it). */
+  dbgTrap = 0;
 
   // ---- derived mode (updateMode) ----
   cpl = 0;
@@ -125,6 +139,9 @@ export class Cpu {
     this.cr2 = 0; this.cr3 = 0; this.cr4 = 0;
     this.dr.fill(0);
     this.dr[6] = 0xffff0ff0 | 0; this.dr[7] = 0x400;
+    this.dbgExecLive = false; this.dbgDataLive = false; this.dbgIoLive = false; this.dbgTrap = 0;
+    this.msrs.reset();
+    this.tscOffset = 0;
     for (let s = 0; s < 6; s++) this.setSegCache(s, 0, 0, 0xffff, DESC_P | DESC_S | DESC_RW | 1 | (s === CS ? DESC_CODE : 0));
     this.setSegCache(CS, 0xf000, 0xffff0000 | 0, 0xffff, DESC_P | DESC_S | DESC_RW | DESC_CODE | 1);
     this.setSegCache(6, 0, 0, 0xffff, DESC_P | 2);
@@ -202,12 +219,13 @@ export class Cpu {
       if (this.icount >= until) return STOP_LIMIT;
       this.icountLimit = until;
       try {
-        if (this.attention !== 0 || (this.flags & EFLAGS_TF) !== 0) this.stepObserved();
+        if (this.attention !== 0 || (this.flags & EFLAGS_TF) !== 0 || this.dbgExecLive) this.stepObserved();
         else this.runFast(until);
       } catch (e) {
         if (e !== FAULT) throw e;
         this.eip = this.startEip;
         this.regs[ESP] = this.startEsp;
+        this.dbgTrap = 0; // the instruction did not complete: its data breakpoint matches do not count
         deliverException(this, FAULT.vector, FAULT.errorCode);
       }
       if (this.shutdownReason !== "") return STOP_SHUTDOWN;
@@ -254,20 +272,34 @@ export class Cpu {
     this.decGen[slot] = this.mem.codeGen[page];
   }
 
-  /** One instruction with the boundary rules the fast path skips: TF single-step trap, RF. */
+  /**
+   * One instruction with the boundary rules the fast path skips: instruction breakpoints (a #DB
+   * fault unless EFLAGS.RF), RF cleared for the instruction, then the TF single-step trap and
+   * data-breakpoint trap as one #DB (SDM Vol.3 17.3.1).
+   */
   private stepObserved(): void {
     const dec = this.dec;
     const tf = (this.flags & EFLAGS_TF) !== 0;
     this.startEip = this.eip;
     this.startEsp = this.regs[ESP];
     this.inhibitIrq = false;
+    if (this.dbgExecLive && (this.flags & EFLAGS_RF) === 0) {
+      const hits = instructionBreakpoints(this, (this.segBase[CS] + this.eip) | 0);
+      if (hits !== 0) {
+        noteDebugException(this, hits, 0);
+        raise(EXC_DB);
+      }
+    }
+    // RF is cleared as the instruction completes; an IRET that loads RF=1 leaves it set.
+    this.flags &= ~EFLAGS_RF;
     decode(this, DEC_SCRATCH);
     this.eip = this.code32 ? (this.eip + (dec[DEC_SCRATCH + D_LEN] & 0xff)) | 0 : (this.eip + (dec[DEC_SCRATCH + D_LEN] & 0xff)) & 0xffff;
     HANDLERS[dec[DEC_SCRATCH]](this, DEC_SCRATCH);
     this.icount++;
-    this.flags &= ~EFLAGS_RF;
-    if (tf) {
-      this.dr[6] |= 1 << 14; // BS: single-step
+    if (tf || this.dbgTrap !== 0) {
+      const hits = this.dbgTrap;
+      this.dbgTrap = 0;
+      noteDebugException(this, hits, tf ? DR6_BS : 0);
       deliverException(this, EXC_DB, -1, EV_TRAP_DB);
     }
   }
@@ -280,6 +312,19 @@ export class Cpu {
     this.attention = 0;
     if (this.shutdownReason !== "") return STOP_SHUTDOWN;
     if (this.stopRequested) { this.stopRequested = false; return STOP_REQUEST; }
+    if (this.dbgTrap !== 0) {
+      // A data or I/O breakpoint matched in the instruction that just completed (system/debug.ts).
+      const hits = this.dbgTrap;
+      this.dbgTrap = 0;
+      noteDebugException(this, hits, 0);
+      try {
+        deliverException(this, EXC_DB, -1, EV_TRAP_DB);
+      } catch (e) {
+        if (e !== FAULT) throw e;
+        deliverException(this, FAULT.vector, FAULT.errorCode);
+      }
+      if (this.shutdownReason !== "") return STOP_SHUTDOWN;
+    }
     if (this.inhibitIrq) {
       // The instruction after STI/MOV SS runs before interrupts are looked at.
       this.attention = 1;

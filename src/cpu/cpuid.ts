@@ -2,11 +2,13 @@
 // Default: an i686-class Intel family 6 CPU (Pentium II-like) with FPU, TSC, MSR, CX8, SEP, CMOV,
 // PSE, PGE, PAT, FXSR, APIC (when the machine has one) and VMX (when nested VMX is enabled).
 
+import type { Cpu } from "./cpu.js";
+
 /** CPUID.1:EDX feature bits (SDM Vol.2 Table 3-11). */
 export const CPUID_FPU = 1 << 0, CPUID_VME = 1 << 1, CPUID_DE = 1 << 2, CPUID_PSE = 1 << 3, CPUID_TSC = 1 << 4,
   CPUID_MSR = 1 << 5, CPUID_PAE = 1 << 6, CPUID_MCE = 1 << 7, CPUID_CX8 = 1 << 8, CPUID_APIC = 1 << 9,
   CPUID_SEP = 1 << 11, CPUID_MTRR = 1 << 12, CPUID_PGE = 1 << 13, CPUID_MCA = 1 << 14, CPUID_CMOV = 1 << 15,
-  CPUID_PAT = 1 << 16, CPUID_FXSR = 1 << 24;
+  CPUID_PAT = 1 << 16, CPUID_PSE36 = 1 << 17, CPUID_FXSR = 1 << 24, CPUID_SSE = 1 << 25;
 /** CPUID.1:ECX feature bits. */
 export const CPUID_ECX_VMX = 1 << 5;
 
@@ -22,10 +24,14 @@ function vendor(s: string): [number, number, number] {
   return [w(0), w(4), w(8)];
 }
 
+/** CPUID.1:EDX of the default i686 model without APIC. */
+export const CPUID_DEFAULT_EDX1 = CPUID_FPU | CPUID_VME | CPUID_DE | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8 |
+  CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT | CPUID_FXSR;
+export const CPUID_DEFAULT_ECX1 = 0;
+
 export function i686Model(opts: { apic?: boolean; vmx?: boolean } = {}): CpuModel {
   const [b, d, c] = vendor("GenuineIntel");
-  let edx = CPUID_FPU | CPUID_DE | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8 | CPUID_SEP | CPUID_PGE |
-    CPUID_CMOV | CPUID_PAT | CPUID_FXSR | CPUID_VME;
+  let edx = CPUID_DEFAULT_EDX1;
   if (opts.apic) edx |= CPUID_APIC;
   const leaves = new Map<number, CpuidLeaf>();
   leaves.set(0, { eax: 2, ebx: b, ecx: c, edx: d });
@@ -47,4 +53,14 @@ export function cpuidLookup(model: CpuModel, leaf: number): CpuidLeaf {
     if (l <= max) return { eax: 0, ebx: 0, ecx: 0, edx: 0 };
   }
   return model.leaves.get(model.leaves.get(0)!.eax)!;
+}
+
+/**
+ * Tells the core which features the model advertises (CPUID.1 EDX/ECX): they decide which CR4
+ * bits can be set and which MSRs exist. The machine calls this when it installs a model.
+ */
+export function applyCpuModel(cpu: Cpu, model: CpuModel): void {
+  const l = cpuidLookup(model, 1);
+  cpu.cpuidEdx1 = l.edx;
+  cpu.cpuidEcx1 = l.ecx;
 }

@@ -20,7 +20,7 @@
 import type { Cpu } from "./cpu.js";
 import { CS, DS, EXC_GP, EXC_UD, SS } from "./constants.js";
 import { raise } from "./fault.js";
-import { readLinSlow } from "./mmu.js";
+import { readLinSlow, XL_FETCH } from "./mmu.js";
 import { ONE_BYTE, THREE_BYTE_38, TWO_BYTE, type Entry, PREFIX } from "./table.js";
 
 export const D_HANDLER = 0, D_MODRM = 1, D_EA = 2, D_DISP = 3, D_IMM = 4, D_IMM2 = 5, D_LEN = 6, D_OPCODE = 7;
@@ -153,7 +153,7 @@ function fetch8(cpu: Cpu, lin: number): number {
 
 function fetchSlow(cpu: Cpu, lin: number): number {
   const vpn = lin >>> 12;
-  const b = readLinSlow(cpu, lin, 1, cpu.xlUser);
+  const b = readLinSlow(cpu, lin, 1, cpu.xlUser | XL_FETCH);
   if (cpu.tlb.flags[vpn] & cpu.accR) { cpu.fetchLin = lin & ~0xfff; cpu.fetchHost = cpu.tlb.host[vpn]; }
   return b;
 }

@@ -20,6 +20,7 @@ import type { Cpu } from "./cpu.js";
 import { CR0_PG, CR0_WP, CR4_PGE, CR4_PSE, DESC_DC, DESC_DB, DESC_UNUSABLE, DESC_CODE, DESC_RW, EXC_GP, EXC_SS, PFEC_P, PFEC_U, PFEC_W, PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US, SS } from "./constants.js";
 import { raise, raisePageFault } from "./fault.js";
 import { ACC_READ, ACC_WRITE } from "./memory.js";
+import { dataBreakpointAccess, pageHasDataBreakpoint } from "./system/debug.js";
 
 export const TLB_RS = 1, TLB_WS = 2, TLB_RU = 4, TLB_WU = 8, TLB_G = 16, TLB_NEVER = 64;
 const TLB_LIST_MAX = 8192;
@@ -77,8 +78,11 @@ export class Tlb {
   }
 }
 
-/** Access kinds for translate(): low bit write, then user (CPL 3 data access, not implicit). */
-export const XL_WRITE = 1, XL_USER = 2;
+/**
+ * Access kinds for translate(): low bit write, then user (CPL 3 data access, not implicit), then
+ * instruction fetch (not a data access: data breakpoints ignore it).
+ */
+export const XL_WRITE = 1, XL_USER = 2, XL_FETCH = 4;
 
 /**
  * Walks the guest page tables for `lin` (32-bit paging, 4 KiB and 4 MiB pages; SDM Vol.3 4.3),
@@ -135,6 +139,8 @@ function checkPerm(cpu: Cpu, rw: number, us: number, write: boolean, user: boole
 function fill(cpu: Cpu, vpn: number, gpaPage: number, flags: number): void {
   const h = cpu.phys.translate(gpaPage, ACC_READ);
   if (h < 0) { cpu.tlb.insert(vpn, 0, flags & TLB_G); return; }
+  // A page holding a data breakpoint stays on the slow path, where breakpoints are checked.
+  if (cpu.dbgDataLive && pageHasDataBreakpoint(cpu, vpn)) { cpu.tlb.insert(vpn, 0, flags & TLB_G); return; }
   // A page whose writes go elsewhere (ROM) is cached for reads only.
   if ((flags & (TLB_WS | TLB_WU)) && cpu.phys.translate(gpaPage, ACC_WRITE) !== h) flags &= ~(TLB_WS | TLB_WU);
   if (cpu.mem.codePage[h >>> 12]) flags &= ~(TLB_WS | TLB_WU);
@@ -185,6 +191,7 @@ function linByte(cpu: Cpu, lin: number, kind: number): number {
 /** Slow read of `size` bytes at `lin`: page crossing, MMIO, alignment check, TLB miss. */
 export function readLinSlow(cpu: Cpu, lin: number, size: number, kind: number): number {
   alignCheck(cpu, lin, size, kind);
+  if (cpu.dbgDataLive && (kind & XL_FETCH) === 0) dataBreakpointAccess(cpu, lin, size, false);
   const off = lin & 0xfff;
   if (off + size <= 4096) {
     const gpa = walk(cpu, lin, kind);
@@ -206,6 +213,7 @@ export function readLinSlow(cpu: Cpu, lin: number, size: number, kind: number): 
 
 export function writeLinSlow(cpu: Cpu, lin: number, size: number, v: number, kind: number): void {
   alignCheck(cpu, lin, size, kind);
+  if (cpu.dbgDataLive) dataBreakpointAccess(cpu, lin, size, true);
   const off = lin & 0xfff;
   const k = kind | XL_WRITE;
   if (off + size <= 4096) {
