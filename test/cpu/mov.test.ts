@@ -92,6 +92,11 @@ describe("XCHG, NOP, PAUSE", () => {
     expect(cpu.regs[EAX]).toBe(0x10004);
     expect(cpu.regs[EBX]).toBe(0x30002);
   });
+  it("real mode 67 0f 1f 05 00 00 02 00 nop [dword 0x20000] (beyond DS.limit) / 67 0f 18 00 prefetchnta → no memory access, no #GP", () => {
+    const m = run16("db 0x67,0x0f,0x1f,0x05\ndd 0x20000\nmov eax,0x20000\ndb 0x67,0x0f,0x18,0x00\nmov bx,1", (mm) => realHandler(mm.mem, 13, 0x3000));
+    expect(m.cpu.eip).toBe(0x1000 + 8 + 6 + 4 + 3 + 1);
+    expect(m.cpu.regs[EBX]).toBe(1);
+  });
   it("90 nop, 66 90, f3 90 pause → only EIP and icount advance", () => {
     const { cpu } = run32("mov eax,0x12345678\nnop\ndb 0x66,0x90\npause");
     expect(cpu.regs[EAX]).toBe(0x12345678);

@@ -375,6 +375,21 @@ describe("REP and icount: each iteration retires as one instruction", () => {
     expect(m.mem.bytes[0x3000 + 29]).toBe(0x66);
     expect(m.mem.bytes[0x3000 + 30]).toBe(0);
   });
+  it("real mode with TF=1: f3 a4 rep movsb CX=3 → #DB trap after the first iteration, pushed IP = the REP, CX=2", () => {
+    const m = makeCpu();
+    load(m.mem, 0x1000, [0xf3, 0xa4, 0xf4]);
+    real16(m.cpu, 0, 0x1000, 0x8000);
+    m.cpu.regs[ESI] = 0x2000; m.cpu.regs[EDI] = 0x3000; m.cpu.regs[ECX] = 3;
+    m.mem.bytes.set([1, 2, 3], 0x2000);
+    m.cpu.flags |= 1 << 8; // TF
+    realHandler(m.mem, 1, 0x1800);
+    runToHalt(m.cpu);
+    expect(m.cpu.eip).toBe(0x1801);
+    expect(m.cpu.regs[ECX]).toBe(2);
+    expect(Array.from(m.mem.bytes.subarray(0x3000, 0x3003))).toEqual([1, 0, 0]);
+    expect(rd16(m.mem, 0x8000 - 6)).toBe(0x1000);
+    expect(m.cpu.icount).toBe(2);
+  });
   it("real mode a32 rep movsd hitting the DS limit: #GP at iteration 5 leaves ECX/ESI/EDI as after 4 iterations", () => {
     const m = makeCpu();
     load(m.mem, 0x1000, [...nasm("mov esi,0xfff0\nmov edi,0x4000\nmov ecx,10\na32 rep movsd", 16), 0xf4]);

@@ -74,6 +74,8 @@ defineOp("op_87", (cpu, d) => {
 });
 // 90 nop (also F3 90 pause)   91-97 xchg Zv,eAX
 defineOp("op_90", () => {});
+// 0F 18-1F nop Ev (multi-byte NOP and the prefetch hints): no register change, no memory access.
+for (let op = 0x18; op <= 0x1f; op++) defineOp(`op_0f_${hex(op)}`, () => {});
 for (let r = 1; r < 8; r++) {
   defineOp(`op_${hex(0x90 + r)}`, (cpu) => {
     const t = cpu.regs[EAX];
