@@ -30,18 +30,21 @@ export class Tlb {
   readonly host = new Int32Array(1 << 20);
   readonly list = new Int32Array(TLB_LIST_MAX);
   count = 0;
+  /** Per 4 MiB region: 1 when entries from a large (PSE) page may be cached there (INVLPG drops the region). */
+  readonly large = new Uint8Array(1 << 10);
 
   /** Drops every entry (or every non-global one). */
   flush(keepGlobal: boolean): void {
     const f = this.flags, l = this.list;
     if (this.count >= TLB_LIST_MAX) {
-      if (!keepGlobal) { f.fill(0); this.count = 0; return; }
+      if (!keepGlobal) { f.fill(0); this.count = 0; this.large.fill(0); return; }
       // The list overflowed: entries may exist that it does not name. Sweep the whole array.
-      let n = 0;
+      let n = 0, overflow = false;
       for (let v = 0; v < f.length; v++) {
-        if (f[v] & TLB_G) { if (n < TLB_LIST_MAX) l[n++] = v; } else f[v] = 0;
+        if (f[v] & TLB_G) { if (n < TLB_LIST_MAX) l[n++] = v; else overflow = true; } else f[v] = 0;
       }
-      this.count = n;
+      // More global entries than the list holds: stay in overflow mode so the next flush sweeps.
+      this.count = overflow ? TLB_LIST_MAX : n;
       return;
     }
     let n = 0;
@@ -51,10 +54,21 @@ export class Tlb {
       else f[v] = 0;
     }
     this.count = n;
+    if (!keepGlobal) this.large.fill(0);
   }
 
+  /**
+   * INVLPG: drops the translation of linear page `vpn`. When a large page may cover it, its whole
+   * 4 MiB region goes (dropping more than asked is always allowed; SDM Vol.3 4.10.4.1).
+   */
   invalidate(vpn: number): void {
-    this.flags[vpn] = 0;
+    const r = vpn >>> 10;
+    if (this.large[r] !== 0) {
+      this.flags.fill(0, r << 10, (r + 1) << 10);
+      this.large[r] = 0;
+    } else {
+      this.flags[vpn] = 0;
+    }
   }
 
   /** Removes write permission from every entry that maps host page `hostPage` (it now holds cached code). */
@@ -105,6 +119,7 @@ export function walk(cpu: Cpu, lin: number, kind: number): number {
     leaf = pde; leafAddr = pdeAddr;
     rw = pde & PTE_RW; us = pde & PTE_US;
     frame = (pde & 0xffc00000) | (lin & 0x3ff000);
+    cpu.tlb.large[vpn >>> 10] = 1;
   } else {
     const pteAddr = (pde & ~0xfff) | (((lin >>> 12) & 0x3ff) << 2);
     const pte = readPhys32(cpu, pteAddr);
