@@ -231,7 +231,7 @@ export function commitReturn(cpu: Cpu, csSel: number, ssSel: number, esp: number
     cpu.regs[ESP] = esp;
     cpu.updateMode();
     // SDM Vol.3 5.8.6: segment registers the outer level cannot use are nulled.
-    for (const s of DATA_SEGS) if (cacheDplBelow(cpu.segAttr[s], cpu.cpl)) loadNull(cpu, s, 0);
+    for (let i = 0; i < 4; i++) if (cacheDplBelow(cpu.segAttr[DATA_SEGS[i]], cpu.cpl)) loadNull(cpu, DATA_SEGS[i], 0);
   }
   cpu.updateMode();
 }

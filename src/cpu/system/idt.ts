@@ -105,7 +105,7 @@ export function deliverProtected(cpu: Cpu, vector: number, type: number, errorCo
   if (ssSel !== 0) {
     setAccessed(cpu, stk);
     loadCache(cpu, SS, ssSel, stk);
-    if (vm) for (const s of V86_DATA) loadNull(cpu, s, 0);
+    if (vm) for (let i = 0; i < 4; i++) loadNull(cpu, V86_DATA[i], 0);
   }
   cpu.regs[4] = frameEsp(frame);
   setAccessed(cpu, code);

@@ -81,7 +81,7 @@ export function taskSwitch(cpu: Cpu, sel: number, nd: Descriptor, source: number
   const oldType = cpu.segAttr[TR] & 15;
   const old32 = isTss32(oldType);
   const ob = cpu.segBase[TR];
-  const haveOld = readDescriptor(cpu, oldSel, oldDesc);
+  const haveOld = !isNullSel(oldSel) && readDescriptor(cpu, oldSel, oldDesc);
   if (old32) probeWriteLin(cpu, (ob + 0x20) | 0, 0x40, 0);
   else probeWriteLin(cpu, (ob + 0x0e) | 0, 0x1c, 0);
   if (source === TS_CALL || source === TS_INT) probeWriteLin(cpu, nb, 2, 0);
@@ -160,8 +160,8 @@ function loadTaskSegments(cpu: Cpu): void {
   setAccessed(cpu, tmp);
   loadCache(cpu, SS, ss, tmp);
   cpu.updateMode();
-  for (const s of DATA_SEGS) {
-    const sel = st[S_SEGS + s];
+  for (let i = 0; i < 4; i++) {
+    const s = DATA_SEGS[i], sel = st[S_SEGS + s];
     if (isNullSel(sel)) { loadNull(cpu, s, sel); continue; }
     if (!readDescriptor(cpu, sel, tmp) || !isReadable(tmp)) raise(EXC_TS, selErr(sel));
     if (!isConforming(tmp) && (descDpl(tmp) < cpl || descDpl(tmp) < (sel & 3))) raise(EXC_TS, selErr(sel));
