@@ -10,13 +10,17 @@
 //   D | VRT 0 0 0 0 0 0 0 |                   read-only, VRT=1 (battery good)
 //   0x0E-0x7F: RAM (the PC BIOS's CMOS layout; 0x32 = century in BCD by IBM convention)
 //
-// The time of day is held as calendar seconds since 1970 (`seconds`) valid from `anchorNs`, a
-// second boundary of the divider chain; the time registers are rendered from it on read, so the
-// clock advances with guest time without a timer. Flags PF/UF/AF are accounted lazily up to
-// the current time; a timer exists only while an enabled interrupt could assert IRQ 8.
+// While the clock updates (DV=010, SET=0) the time of day is held as calendar seconds since 1970
+// (`seconds`) valid from `anchorNs`, a second boundary of the divider chain, and the time
+// registers are rendered from it on read, so the clock advances with guest time without a
+// timer. While it does not (SET=1 or divider not running) the time registers are plain bytes in
+// `cmos` exactly as written; when updates resume they are parsed in the then-current DM and
+// 24/12 format (so, as on the chip, changing the format does not convert the stored values).
+// Flags PF/UF/AF are accounted lazily up to the current time; a timer exists only while an
+// enabled interrupt could assert IRQ 8.
 // Simplifications: the update cycle is instantaneous at the end of the 244 µs UIP window
-// (registers never read mid-update); out-of-range time values written are normalized
-// (e.g. 31 April reads back as 1 May); changing DM or 24/12 re-renders the same time.
+// (registers never read mid-update); out-of-range dates are normalized when updates resume
+// (31 April counts on as 1 May); a time register written while updating is re-parsed at once.
 
 import { civilFromDays, daysFromCivil, weekday } from "./calendar.js";
 import { Clock, nsOfTick, ticksAt, type Timer } from "./clock.js";
@@ -52,6 +56,7 @@ export const REG_C_AF = 0x20;
 export const REG_C_UF = 0x10;
 
 const NS_PER_S = 1e9;
+const TIME_REGISTERS = [RTC_SECONDS, RTC_MINUTES, RTC_HOURS, RTC_DAY_OF_WEEK, RTC_DATE, RTC_MONTH, RTC_YEAR];
 const XTAL_HZ = 32768;
 /** UIP rises 244 µs (8 cycles of 32.768 kHz) before each update (datasheet Table 6: tBUC). */
 const UIP_NS = (8 * NS_PER_S) / XTAL_HZ;
@@ -128,19 +133,31 @@ export class Rtc implements Device {
     return Math.floor((ns - this.anchorNs) / NS_PER_S);
   }
 
-  /** The time of day (calendar seconds) at guest time `ns`. */
+  /** The time of day (calendar seconds) at guest time `ns` while updating. */
   secondsAt(ns: number): number {
-    return this.updating() ? this.seconds + Math.max(0, this.updatesAt(ns)) : this.seconds;
+    return this.seconds + Math.max(0, this.updatesAt(ns));
   }
 
-  /** Freezes the running time (before SET or divider reset). */
+  /** Updates stop (SET or divider reset): the time registers become plain bytes. */
   private freeze(now: number): void {
-    this.seconds = this.secondsAt(now);
+    const s = this.secondsAt(now);
+    for (const reg of TIME_REGISTERS) this.cmos[reg] = this.timeRegister(reg, s);
   }
 
-  /** Resumes counting from `seconds`, keeping the divider's second phase. */
+  /** Updates resume: parse the time registers, keep the divider's second phase. */
   private resume(now: number): void {
-    this.anchorNs = now - (((now - this.anchorNs) % NS_PER_S) + NS_PER_S) % NS_PER_S;
+    this.parseTimeRegisters();
+    this.anchorNs = now - ((((now - this.anchorNs) % NS_PER_S) + NS_PER_S) % NS_PER_S);
+  }
+
+  private parseTimeRegisters(): void {
+    const c = this.cmos;
+    const century = c[CMOS_CENTURY] >> 4 <= 9 && (c[CMOS_CENTURY] & 0xf) <= 9 ? fromBcd(c[CMOS_CENTURY]) : 20;
+    const year = century * 100 + (this.decode(c[RTC_YEAR]) % 100);
+    const days = daysFromCivil(year, this.decode(c[RTC_MONTH]), this.decode(c[RTC_DATE]));
+    this.seconds = days * 86400 + this.decodeHours(c[RTC_HOURS]) * 3600 + this.decode(c[RTC_MINUTES]) * 60 + this.decode(c[RTC_SECONDS]);
+    const days2 = Math.floor(this.seconds / 86400);
+    this.dowOffset = (((this.decode(c[RTC_DAY_OF_WEEK]) - 1 - weekday(days2)) % 7) + 7) % 7;
   }
 
   /** Sets PF, UF and AF for everything that happened in (accountedNs, ns]. */
@@ -254,44 +271,14 @@ export class Rtc implements Device {
   }
 
   private writeTimeRegister(reg: number, v: number, now: number): void {
-    const s = this.secondsAt(now);
-    const days = Math.floor(s / 86400);
-    const sod = s - days * 86400;
-    let { year, month, day } = civilFromDays(days);
-    let h = Math.floor(sod / 3600);
-    let m = Math.floor(sod / 60) % 60;
-    let sec = sod % 60;
-    switch (reg) {
-      case RTC_SECONDS:
-        sec = this.decode(v);
-        break;
-      case RTC_MINUTES:
-        m = this.decode(v);
-        break;
-      case RTC_HOURS:
-        h = this.decodeHours(v);
-        break;
-      case RTC_DAY_OF_WEEK:
-        this.dowOffset = (((this.decode(v) - 1 - weekday(days)) % 7) + 7) % 7;
-        return;
-      case RTC_DATE:
-        day = this.decode(v);
-        break;
-      case RTC_MONTH:
-        month = this.decode(v);
-        break;
-      default: {
-        // RTC_YEAR: the century comes from CMOS 0x32 (the chip itself only counts 00-99)
-        const c = this.cmos[CMOS_CENTURY];
-        const century = (c >> 4) <= 9 && (c & 0xf) <= 9 ? fromBcd(c) : Math.floor(year / 100);
-        year = century * 100 + (this.decode(v) % 100);
-      }
+    if (!this.updating()) {
+      this.cmos[reg] = v;
+      return;
     }
-    const wd = weekday(days) + this.dowOffset;
-    const newDays = daysFromCivil(year, month, day);
-    this.seconds = newDays * 86400 + h * 3600 + m * 60 + sec;
-    this.dowOffset = (((wd - weekday(newDays)) % 7) + 7) % 7;
-    if (this.updating()) this.anchorNs = this.anchorNs + this.updatesAt(now) * NS_PER_S;
+    this.freeze(now);
+    this.cmos[reg] = v;
+    this.parseTimeRegisters();
+    this.anchorNs = this.anchorNs + Math.max(0, this.updatesAt(now)) * NS_PER_S;
   }
 
   // ---- bus windows ----
@@ -305,7 +292,7 @@ export class Rtc implements Device {
     const now = this.clock.nowNs();
     const reg = this.index;
     if (reg <= RTC_YEAR && reg !== RTC_SECONDS_ALARM && reg !== RTC_MINUTES_ALARM && reg !== RTC_HOURS_ALARM)
-      return this.timeRegister(reg, this.secondsAt(now));
+      return this.updating() ? this.timeRegister(reg, this.secondsAt(now)) : this.cmos[reg];
     switch (reg) {
       case RTC_REG_A: {
         let uip = 0;
@@ -377,6 +364,7 @@ export class Rtc implements Device {
       // Released from reset: the periodic grid restarts, the first update is 0.5 s later.
       this.dividerOriginNs = now;
       this.anchorNs = now + FIRST_UPDATE_NS - NS_PER_S;
+      if (this.updating()) this.parseTimeRegisters();
     } else if (this.updating()) this.resume(now);
     this.refresh(now);
   }
