@@ -56,6 +56,30 @@ describe("interrupt delivery through the IDT (SDM Vol.3 6.12)", () => {
     const f = runToStub(cpu, mem, true);
     expect([f.vector, f.error]).toEqual([EXC_GP, 0x402]);
   });
+  it("external interrupt 0x50 whose gate is not present → #NP(0x50*8+2+EXT = 0x283)", () => {
+    const { cpu, mem, host } = ring3([0x90, 0x90], (mem) => put(mem, IDT + 0x50 * 8, gateDescriptor(KCODE, 0, 0x0e)));
+    cpu.flags |= EFLAGS_IF;
+    host.irq.push(0x50);
+    cpu.poke();
+    const f = runToStub(cpu, mem, true);
+    expect([f.vector, f.error, f.eip]).toEqual([EXC_NP, 0x283, CODE]);
+  });
+  it("f4 hlt at CPL 3 → #GP whose gate names a not-present code segment → #NP during #GP delivery → #DF(0) (Table 6-5)", () => {
+    const { cpu, mem } = ring3([0xf4], (mem) => {
+      setGdt(mem, 0x30, descriptor(0, 0xfffff, 0x1a, 0xc)); // code, not present
+      put(mem, IDT + 13 * 8, gateDescriptor(0x30, 0, 0x8e));
+    });
+    const f = runToStub(cpu, mem, true);
+    expect([f.vector, f.error, f.eip]).toEqual([EXC_DF, 0, CODE]);
+  });
+  it("f1 int1 whose gate names a not-present code segment → #NP(0x30|EXT = 0x31) (#DB is benign: no #DF)", () => {
+    const { cpu, mem } = ring3([0xf1], (mem) => {
+      setGdt(mem, 0x30, descriptor(0, 0xfffff, 0x1a, 0xc));
+      put(mem, IDT + 1 * 8, gateDescriptor(0x30, 0, 0x8e));
+    });
+    const f = runToStub(cpu, mem, true);
+    expect([f.vector, f.error, f.eip]).toEqual([EXC_NP, 0x31, CODE]);
+  });
   it("#GP at CPL 3 with TSS.SS0 not present → #SS(ss|EXT) during delivery becomes #DF, delivered by task gate", () => {
     const { cpu, mem } = ring3([0xf4], (mem) => {
       setGdt(mem, 0x30, descriptor(0, 0xfffff, 0x12, 0xc)); // data DPL 0, not present
