@@ -59,6 +59,8 @@ export function notePointersMem(cpu: Cpu, d: number): void {
  * (SDM Vol.1 4.9.2: pre-computation exceptions leave the destination unchanged).
  */
 export function signal(f: Fpu, exc: number, c1: boolean): boolean {
+  // An unmasked denormal-operand exception stops the operation before it computes anything.
+  if (exc & FE_DE & ~f.cw) { exc &= FE_IE | FE_DE | FE_ZE | SW_SF; c1 = false; }
   f.sw = (f.sw & ~SW_C1) | (c1 ? SW_C1 : 0) | exc;
   const unmasked = exc & ~f.cw & 0x3f;
   if (unmasked === 0) return false;

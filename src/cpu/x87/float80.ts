@@ -104,6 +104,13 @@ export function roundPack(sign: number, e: number, sig: bigint, sticky: boolean,
     // Unmasked underflow: deliver the result with the exponent biased up (register) or nothing (memory).
     R.exc |= FE_UE;
     if (f !== EXT) { rNoStore = true; return; }
+    if (E + WRAP < f.emin) {
+      // Still tiny after the bias adjust: silicon delivers a signed zero.
+      R.exc |= FE_PE;
+      rExp = 0; rSig = 0n;
+      packExt(f, sign, p);
+      return;
+    }
     roundPack(sign, e + WRAP, sig, sticky, p, f, rc, cw | FE_UE);
     return;
   }
@@ -117,6 +124,14 @@ export function roundPack(sign: number, e: number, sig: bigint, sticky: boolean,
     R.exc |= FE_OE;
     if ((cw & FE_OE) === 0) {
       if (f !== EXT) { rNoStore = true; return; }
+      if (Er - WRAP > f.emax) {
+        // Still too large after the bias adjust: silicon delivers infinity (C1 = 1).
+        R.exc |= FE_PE;
+        R.up = true;
+        rExp = 0x7fff; rSig = 0n;
+        packExt(f, sign, p);
+        return;
+      }
       roundPack(sign, e - WRAP, sig, sticky, p, f, rc, cw | FE_OE);
       return;
     }

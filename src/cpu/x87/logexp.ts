@@ -5,10 +5,10 @@
 import type { Cpu } from "../cpu.js";
 import { defineOp } from "../ops/registry.js";
 import { nanResult1, nanResult2 } from "./arith.js";
-import { BF, add, BF_ONE, expm1Series, ilog2, ldexp, LN2, ln1p, log2, LOG2E, mul, sub } from "./bigfloat.js";
+import { expm1Series, LN2, ln1p, log2, LOG2E, mul } from "./bigfloat.js";
 import { fpuWait, notePointers, signal, stackUnderflow } from "./common.js";
 import {
-  classify, expOf, FE_DE, FE_IE, FE_ZE, K_DENORMAL, K_INF, K_QNAN, K_ZERO, R, roundExt, setIndefinite,
+  classify, expOf, FE_DE, FE_IE, FE_PE, FE_ZE, K_DENORMAL, K_INF, K_QNAN, K_ZERO, R, roundExt, setIndefinite,
   setResult, toBig, bitLen,
 } from "./float80.js";
 import { roundBF, toBF } from "./trig.js";
@@ -27,23 +27,19 @@ defineOp("op_d9_6_r0", (cpu, d) => {
   if (k >= K_QNAN) nanResult1(se, hi, lo, k);
   else if (k === K_ZERO) setResult(se, 0, 0);
   else if (k === K_INF) { if (se & 0x8000) setResult(0xbfff, INF, 0); else setResult(se, hi, lo); }
-  else if ((se & 0x7fff) === 0x3fff && hi === INF && lo === 0) {
-    if (se & 0x8000) setResult(0xbffe, INF, 0); else setResult(0x3fff, INF, 0); // 2^-1 - 1, 2^1 - 1
+  else if ((se & 0x7fff) > 0x3fff || ((se & 0x7fff) === 0x3fff && (hi !== INF || lo !== 0))) {
+    // |x| > 1, outside the defined domain: silicon (AMD) leaves the operand as it is, with PE.
+    R.exc = FE_PE;
+    setResult(se, hi, lo);
+  } else if ((se & 0x7fff) === 0x3fff) {
+    // 2^1 - 1 = 1 and 2^-1 - 1 = -1/2 are exact, yet silicon reports PE (and C1 for +1).
+    R.exc = FE_PE;
+    if (se & 0x8000) setResult(0xbffe, INF, 0);
+    else { setResult(0x3fff, INF, 0); R.up = true; }
   } else {
     if (k === K_DENORMAL) R.exc = FE_DE;
     const exc = R.exc;
-    const xv = toBF(se, hi, lo);
-    let v: BF;
-    if (ilog2(xv) < 0) v = expm1Series(mul(xv, LN2));
-    else {
-      // Outside [-1, 1] (undefined by the SDM): 2^x - 1 with 2^x = 2^n * e^(f ln2).
-      const e = expOf(se), m = toBig(hi, lo);
-      const cl = (se & 0x7fff) > 16383 + 15;
-      const n = cl ? ((se & 0x8000) ? -20000 : 20000) : Number((se & 0x8000 ? -m : m) >> BigInt(-e));
-      const frac = cl ? new BF(0n, 0) : sub(xv, new BF(BigInt(n), 0));
-      v = sub(ldexp(add(BF_ONE, expm1Series(mul(frac, LN2))), n), BF_ONE);
-    }
-    roundBF(v, f.cw);
+    roundBF(expm1Series(mul(toBF(se, hi, lo), LN2)), f.cw);
     R.exc |= exc;
   }
   if (signal(f, R.exc, R.up)) return;
@@ -69,7 +65,6 @@ function ylog(cpu: Cpu, d: number, plusOne: boolean): void {
   R.exc = 0; R.up = false;
   if (kx >= K_QNAN || ky >= K_QNAN) nanResult2(xse, xhi, xlo, kx, yse, yhi, ylo, ky);
   else {
-    if (kx === K_DENORMAL || ky === K_DENORMAL) R.exc = FE_DE;
     const ys = yse >>> 15;
     const xneg = (xse & 0x8000) !== 0;
     // Class of L = log2(x) (log2(1 + x)): -1 / 0 / +1 sign, and whether it is infinite or zero.
@@ -83,13 +78,18 @@ function ylog(cpu: Cpu, d: number, plusOne: boolean): void {
     } else {
       if (kx === K_ZERO) { lZero = true; lNeg = xneg; }
       else if (kx === K_INF) { if (xneg) invalid = true; else lInf = true; }
-      else if (xneg && (xse & 0x7fff) >= 0x3fff) {
-        if ((xse & 0x7fff) === 0x3fff && xhi === INF && xlo === 0) { lInf = true; lNeg = true; zdiv = true; }
-        else invalid = true;
-      } else lNeg = xneg;
+      else if (xneg && (xse & 0x7fff) >= 0x3fff) invalid = true;
+      else lNeg = xneg;
     }
     const s = (ys ^ (lNeg ? 1 : 0)) << 15;
-    if (invalid || (lInf && ky === K_ZERO) || (lZero && ky === K_INF)) { R.exc |= FE_IE; setIndefinite(); }
+    if (!invalid && (kx === K_DENORMAL || ky === K_DENORMAL)) R.exc = FE_DE;
+    if (plusOne && invalid && kx !== K_INF) {
+      // x <= -1, outside the defined domain: silicon (AMD) delivers x itself with PE, or a
+      // zero of the opposite sign for y = 0.
+      if (kx === K_DENORMAL || ky === K_DENORMAL) R.exc = FE_DE;
+      if (ky === K_ZERO) setResult((yse & 0x8000) ^ 0x8000, 0, 0);
+      else { R.exc |= FE_PE; setResult(xse, xhi, xlo); }
+    } else if (invalid || (lInf && ky === K_ZERO) || (lZero && ky === K_INF)) { R.exc |= FE_IE; setIndefinite(); }
     else if (lInf || ky === K_INF) { if (zdiv && ky !== K_INF) R.exc |= FE_ZE; setResult(s | 0x7fff, INF, 0); }
     else if (lZero || ky === K_ZERO) setResult(s, 0, 0);
     else {
@@ -101,6 +101,7 @@ function ylog(cpu: Cpu, d: number, plusOne: boolean): void {
         const kk = xe + bitLen(xm) - 1;
         const ak = BigInt(kk < 0 ? -kk : kk);
         roundExt(s >>> 15, expOf(yse), toBig(yhi, ylo) * ak, false, 64, (f.cw >> 10) & 3, f.cw);
+        R.exc |= FE_PE; // silicon reports PE here too
       } else {
         const xv = toBF(xse, xhi, xlo);
         const l = plusOne ? mul(ln1p(xv), LOG2E) : log2(xv);

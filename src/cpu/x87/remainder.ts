@@ -40,8 +40,10 @@ function fprem(cpu: Cpu, round: boolean): void {
       const d = (ex + bitLen(mx)) - (ey0 + bitLen(my));
       const sx = xse >>> 15;
       if (d < -1 || (d === -1 && !round)) {
-        setResult(xse, xhi, xlo); // |x| < |y| / 2: Q = 0
-        if (kx === K_DENORMAL) packNormalized(sx, ex, mx);
+        // Q = 0: the result is x (a tiny x still signals underflow).
+        const saveExc = R.exc;
+        roundExt(sx, ex, mx, false, 64, 0, f.cw);
+        R.exc |= saveExc;
       } else {
         const partial = d >= 64;
         const ey = partial ? ey0 + d - (32 + (d & 31)) : ey0;
@@ -71,13 +73,6 @@ function fprem(cpu: Cpu, round: boolean): void {
   if (signal(f, R.exc, false)) return;
   f.sw = (f.sw & ~SW_CC) | cc;
   f.set(0, R.se, R.hi, R.lo);
-}
-
-/** Exact value into R, normalized (denormal operands come back as denormals only when tiny). */
-function packNormalized(sign: number, e: number, m: bigint): void {
-  const save = R.exc;
-  roundExt(sign, e, m, false, 64, 0, 0x3f);
-  R.exc = save;
 }
 
 defineOp("op_d9_7_r0", (cpu, d) => { fpuWait(cpu); notePointers(cpu, d); fprem(cpu, false); }); // FPREM

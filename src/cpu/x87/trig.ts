@@ -156,9 +156,9 @@ function pushTwo(cpu: Cpu, which: "sincos" | "tan"): void {
       roundBF(c, f.cw);
       bSe = R.se; bHi = R.hi; bLo = R.lo; bUp = R.up; exc |= R.exc;
     }
-  } else if (which === "sincos") {
-    // Special operand: cos(±0) = 1, NaN/invalid propagate to both.
-    if ((aSe & 0x7fff) !== 0 || aHi !== 0) { bSe = aSe; bHi = aHi; bLo = aLo; }
+  } else if ((aSe & 0x7fff) === 0x7fff) {
+    // NaN operand or invalid (infinity): the NaN is delivered twice. Zero: tan 0 / 1, sin 0 / cos 1.
+    bSe = aSe; bHi = aHi; bLo = aLo;
   }
   if (signal(f, exc, which === "sincos" ? bUp : aUp)) return;
   f.sw &= ~SW_C2;
