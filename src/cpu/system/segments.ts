@@ -1,7 +1,7 @@
 // Segment register loads (SDM Vol.3 3.4, 5.5-5.8).
 
 import type { Cpu } from "../cpu.js";
-import { CR0_PE, EFLAGS_VM, DESC_P, DESC_S, DESC_RW, DESC_A, DESC_CODE, CS, SS, EXC_GP, EXC_NP, EXC_SS } from "../constants.js";
+import { CR0_PE, EFLAGS_VM, DESC_P, DESC_S, DESC_RW, DESC_A, CS, SS, EXC_GP, EXC_NP, EXC_SS } from "../constants.js";
 import { raise } from "../fault.js";
 import {
   Descriptor, descDpl, descPresent, isConforming, isNullSel, isReadable, isWritableData, loadCache,
@@ -18,10 +18,14 @@ export function loadSegmentReal(cpu: Cpu, seg: number, sel: number): void {
   if (seg === CS || seg === SS) cpu.updateMode();
 }
 
-/** Virtual-8086 mode: base = sel * 16, limit 0xffff, DPL 3 read/write (SDM Vol.3 20.2.1). */
+/**
+ * Virtual-8086 mode: base = sel * 16, limit 0xffff, and for every register, CS included, the
+ * access rights of a present DPL 3 read/write accessed data segment (0xF3, as VM entry
+ * requires of a V86 guest: SDM Vol.3 20.2.1, 26.3.1.2).
+ */
 export function loadSegmentV86(cpu: Cpu, seg: number, sel: number): void {
   sel &= 0xffff;
-  const attr = DESC_P | DESC_S | DESC_RW | DESC_A | (3 << 5) | (seg === CS ? DESC_CODE : 0);
+  const attr = DESC_P | DESC_S | DESC_RW | DESC_A | (3 << 5);
   cpu.setSegCache(seg, sel, sel << 4, 0xffff, attr);
   if (seg === CS || seg === SS) cpu.updateMode();
 }

@@ -226,6 +226,16 @@ describe("virtual-8086 mode entry and exit (SDM Vol.3 20.2-20.3)", () => {
     expect(cpu.flags & EFLAGS_VM).toBe(0);
     expect(cpu.cpl).toBe(0);
   });
+  it("2e c6 06 00 01 55 mov byte [cs:0x100],0x55 in V86 → written (V86 segments, CS included, are read/write data)", () => {
+    const { cpu, mem } = makeCpu();
+    setupPm(cpu, mem);
+    const d = (v: number) => [0x68, v & 0xff, (v >> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+    load(mem, CODE, [...d(0), ...d(0), ...d(0), ...d(0), ...d(0x7000), ...d(0x0ffe), ...d(EFLAGS_VM | 2), ...d(0x0500), ...d(0x0010), 0xcf]);
+    mem.bytes.set([0x2e, 0xc6, 0x06, 0x00, 0x01, 0x55, 0xf4], 0x5010);
+    const f = runToStub(cpu, mem, true);
+    expect([f.vector, f.error, f.eip]).toEqual([EXC_GP, 0, 0x16]); // the HLT after the store
+    expect(mem.bytes[0x5100]).toBe(0x55);
+  });
   it("cd 30 in V86 with IOPL 0 → #GP(0) at the INT (SDM Vol.3 20.3.1)", () => {
     const { cpu, mem } = makeCpu();
     setupPm(cpu, mem);
