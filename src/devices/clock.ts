@@ -98,9 +98,11 @@ export class Clock {
   /** Arms `timer` for guest time `atNs` (replacing any earlier deadline). */
   schedule(timer: Timer, atNs: number): void {
     if (!(atNs >= 0)) throw new RangeError(`clock: timer ${timer.name} scheduled at ${atNs}`);
+    const was = timer.deadline;
     timer.atNs = atNs;
     timer.deadline = this.source.icountAt(atNs);
     if (timer.deadline < this.next) this.next = timer.deadline;
+    else if (was === this.next && timer.deadline !== was) this.recompute();
   }
 
   cancel(timer: Timer): void {

@@ -20,9 +20,11 @@ export const PIT_HZ = 1193182;
 
 /** One counter's programming and counting state (all integers; ticks are PIT input clock ticks). */
 export class PitCounter {
+  // Power-on state is undefined (datasheet); we start in mode 3 with no count, so OUT is high
+  // and a first mode 2/3 control word (what firmware writes) is not a spurious IRQ 0 edge.
   /** Effective mode 0-5 (control word modes 6 and 7 are 2 and 3). */
-  mode = 0;
-  modeBits = 0;
+  mode = 3;
+  modeBits = 3;
   bcd = false;
   /** Read/write access: 1 LSB, 2 MSB, 3 LSB then MSB. */
   rw = 3;
@@ -80,6 +82,7 @@ export class Pit implements Device {
     private readonly reporter: Reporter = new Reporter(() => {}),
   ) {
     this.timer = clock.createTimer("pit.counter0", (atNs) => this.counter0Edge(atNs));
+    irq0.set(this.outAt(0, 0));
   }
 
   /** The current PIT tick. */

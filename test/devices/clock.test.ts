@@ -23,6 +23,15 @@ describe("Clock", () => {
     clock.cancel(a);
     expect(clock.nextDeadlineIcount()).toBe(200);
   });
+  it("re-arming the earliest timer later → nextDeadlineIcount() moves to the new earliest", () => {
+    const { clock } = makeClock();
+    const a = clock.createTimer("a", () => {});
+    const b = clock.createTimer("b", () => {});
+    clock.schedule(a, 100);
+    clock.schedule(b, 200);
+    clock.schedule(a, 300);
+    expect(clock.nextDeadlineIcount()).toBe(200);
+  });
   it("runDue fires by deadline, then registration order for equal deadlines", () => {
     const { clock } = makeClock();
     const order: string[] = [];
