@@ -5,7 +5,7 @@
 // Entry legend: "mnemonic operands", operands comma separated, in SDM Appendix A notation:
 //   E? modrm r/m (b byte, w word, v word/dword by operand size, d dword)   G? modrm reg
 //   M  memory-only modrm (Mp far pointer, Ms 6-byte table register, Mq qword, Mdq 16 bytes,
-//      Ma bound pair)
+//      Ma bound pair, Mb byte; x87: Md/Mq/Mw/Mt 32/64/16/80-bit, M env/state image)
 //   R? register-only modrm r/m   Sw segment reg in modrm.reg   Cd/Dd control/debug reg in modrm.reg
 //   Ib imm8   Ibs imm8 sign-extended   Iw imm16   Iz imm16/32 by operand size   Iv same as Iz here
 //   Jb/Jz relative branch   Ap far pointer   Ob/Ov moffs (address-size offset, no modrm)
