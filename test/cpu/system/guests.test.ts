@@ -106,3 +106,27 @@ describe("paging guests", () => {
     expect(finished).toBe(true);
   });
 });
+
+describe("system guests", () => {
+  it("sys-debug: instruction breakpoint faults twice in a loop (RF restarts it), data write trap, TF single-step trap; DR6 and pushed RF", () => {
+    const { records, finished, sym } = runGuest("sys-debug");
+    expect(hex(records)).toEqual(hex([
+      [0x01, 0xffff0ff1], [0x80, sym("target")], [0x81, 0],  // instruction breakpoint: fault, RF pushed as is (0)
+      [0x01, 0xffff0ff1], [0x80, sym("target")], [0x81, 0],  // RF cleared after the restarted instruction: hits again
+      [0xa0, 2],                                             // the instruction ran exactly twice
+      [0x01, 0xffff0ff2], [0x80, sym("after_write")], [0x81, 0], // data breakpoint: trap after the write
+      [0x01, 0xffff4ff0], [0x80, sym("after_nop")], [0x81, 0],   // single step: BS, after the instruction following POPFD
+    ]));
+    expect(finished).toBe(true);
+  });
+
+  it("sys-sysenter: SYSEXIT → CS 0x1b SS 0x23 ESP=ECX; SYSENTER → CS 0x08 SS 0x10 ESP=SYSENTER_ESP, IF cleared", () => {
+    const { records, finished, sym } = runGuest("sys-sysenter");
+    expect(hex(records)).toEqual(hex([
+      [0xa0, 0x1b], [0xa1, 0x23], [0xa2, 0x70000],
+      [0xb0, 0x08], [0xb1, 0x10], [0xb2, 0x90000 - 0x400], [0xb3, 0], [0xb4, sym("kentry")],
+      [0xa3, 0x70000 - 0x10],
+    ]));
+    expect(finished).toBe(true);
+  });
+});
