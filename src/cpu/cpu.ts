@@ -219,7 +219,7 @@ export class Cpu {
       if (this.icount >= until) return STOP_LIMIT;
       this.icountLimit = until;
       try {
-        if (this.attention !== 0 || (this.flags & EFLAGS_TF) !== 0 || this.dbgExecLive) this.stepObserved();
+        if (this.attention !== 0 || (this.flags & (EFLAGS_TF | EFLAGS_RF)) !== 0 || this.dbgExecLive) this.stepObserved();
         else this.runFast(until);
       } catch (e) {
         if (e !== FAULT) throw e;
