@@ -127,9 +127,7 @@ function throughTaskGate(cpu: Cpu, errorCode: number, ext: number): void {
   if (!isSystem(code) || (t !== 1 && t !== 9 && t !== 3 && t !== 11)) raise(EXC_GP, err);
   const trap = taskSwitch(cpu, tssSel, code, TS_INT, ext);
   if (errorCode >= 0) {
-    // In the new task's context: a fault here is reported with the new task's state.
-    cpu.startEip = cpu.eip;
-    cpu.startEsp = cpu.regs[4];
+    // In the new task's context (taskSwitch moved startEip/startEsp there).
     if (cpu.segAttr[TR] & 8) push32(cpu, errorCode); else push16(cpu, errorCode);
   }
   if ((cpu.eip >>> 0) > (cpu.segLimit[CS] >>> 0)) raise(EXC_GP, ext);

@@ -20,6 +20,8 @@ const tss = new Descriptor();
 function setFlags(cpu: Cpu, value: number, mask: number): void {
   cpu.flags = (getEflags(cpu) & ~mask) | (value & mask) | EFLAGS_FIXED1;
   cpu.lzMask = 0;
+  // TF or RF now set: the run loop must take the observed path for the next instruction.
+  if (cpu.flags & (EFLAGS_TF | EFLAGS_RF)) cpu.poke();
 }
 
 /** IRET with operand size `op32`. */
@@ -78,8 +80,7 @@ export function iret(cpu: Cpu, op32: boolean): void {
 function returnToV86(cpu: Cpu, eip: number, csSel: number, fl: number): void {
   const esp = peek32(cpu, 12), ss = peek32(cpu, 16), es = peek32(cpu, 20), ds = peek32(cpu, 24),
     fs = peek32(cpu, 28), gs = peek32(cpu, 32);
-  cpu.flags = (fl & EFLAGS_WRITABLE) | EFLAGS_FIXED1;
-  cpu.lzMask = 0;
+  setFlags(cpu, fl, EFLAGS_WRITABLE);
   loadSegmentV86(cpu, CS, csSel);
   loadSegmentV86(cpu, SS, ss);
   loadSegmentV86(cpu, ES, es);

@@ -118,6 +118,7 @@ export function taskSwitch(cpu: Cpu, sel: number, nd: Descriptor, source: number
   }
   cpu.flags = (newFlags & EFLAGS_WRITABLE & (new32 ? -1 : 0xffff)) | EFLAGS_FIXED1;
   cpu.lzMask = 0;
+  cpu.poke();
   cpu.eip = new32 ? st[S_EIP] : st[S_EIP] & 0xffff;
   for (let i = 0; i < 8; i++) cpu.regs[i] = st[S_REGS + i];
   // Selectors first (unusable until their descriptors load), SS.DPL = the new CPL.
@@ -125,10 +126,13 @@ export function taskSwitch(cpu: Cpu, sel: number, nd: Descriptor, source: number
   for (let s = 0; s < 6; s++) cpu.setSegCache(s, st[S_SEGS + s], 0, 0, DESC_UNUSABLE | (s === SS ? newCpl << 5 : 0));
   cpu.setSegCache(LDTR, st[S_LDT], 0, 0, DESC_UNUSABLE);
   cpu.updateMode();
+  // Any fault from here on belongs to the new task: the run loop's rollback must land there.
+  cpu.startEip = cpu.eip;
+  cpu.startEsp = cpu.regs[ESP];
   try {
     loadTaskSegments(cpu);
   } catch (e) {
-    if (e === FAULT) { cpu.startEip = cpu.eip; cpu.startEsp = cpu.regs[ESP]; cpu.updateMode(); }
+    if (e === FAULT) cpu.updateMode();
     throw e;
   }
   cpu.updateMode();

@@ -106,3 +106,12 @@ describe("real mode and software exceptions", () => {
     expect([f.vector, f.eip]).toEqual([EXC_BR, CODE + 5]);
   });
 });
+
+describe("RF after IRET (SDM Vol.3 17.3.1.1)", () => {
+  it("cf iretd popping RF=1, then 90 nop; cd 41 int 0x41 → RF cleared after the NOP: the INT pushes EFLAGS without RF", () => {
+    const { cpu, mem } = pm([0x68, 0x02, 0x00, 0x01, 0x00, 0x6a, 0x08, 0x68, 0x00, 0x20, 0, 0, 0xcf]); // push 0x10002; push 8; push 0x2000; iretd
+    mem.bytes.set([0x90, 0xcd, 0x41], 0x2000);
+    const f = runToStub(cpu, mem, false);
+    expect([f.vector, f.eip, f.eflags]).toEqual([0x41, 0x2003, 0x2]);
+  });
+});
