@@ -202,11 +202,11 @@ function diff(g: Gen, h: DiffResult, e: EmuResult): string[] {
     if (a === b) continue;
     if (g.op.approx) {
       const d = key(hf, i) - key(ef, i);
-      if ((d === 1n || d === -1n) && (hf[41 + 16 * i] & 0x7f) !== 0x7f) continue;
-      // Silicon's reduction modulo pi/2 uses a finite pi: results below 1/16 from a reduced
-      // argument (|x| >= pi/4, near a multiple of pi/2) carry its error, not ours.
+      if ((d === 1n || d === -1n) && (w(hf, 40 + 16 * i) & 0x7fff) !== 0x7fff) continue;
+      // Silicon's reduction modulo pi/2 uses a finite pi: results below 1/16 or above 16 from a
+      // reduced argument (|x| >= 1/2, near a multiple of pi/2) carry its error, not ours.
       const argExp = g.regs[0].se & 0x7fff, resExp = w(hf, 40 + 16 * i) & 0x7fff;
-      if (TRIG.has(g.op.name) && argExp >= 0x3ffe && resExp < 0x3fff - 4) continue;
+      if (TRIG.has(g.op.name) && argExp >= 0x3ffe && (resExp < 0x3fff - 4 || resExp > 0x3fff + 4)) continue;
     }
     out.push(`st${i} host ${a} emu ${b}`);
   }

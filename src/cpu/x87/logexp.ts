@@ -85,9 +85,10 @@ function ylog(cpu: Cpu, d: number, plusOne: boolean): void {
     if (!invalid && (kx === K_DENORMAL || ky === K_DENORMAL)) R.exc = FE_DE;
     if (plusOne && invalid && kx !== K_INF) {
       // x <= -1, outside the defined domain: silicon (AMD) delivers x itself with PE, or a
-      // zero of the opposite sign for y = 0.
+      // zero or infinity of the opposite sign for y = 0 or infinite.
       if (kx === K_DENORMAL || ky === K_DENORMAL) R.exc = FE_DE;
       if (ky === K_ZERO) setResult((yse & 0x8000) ^ 0x8000, 0, 0);
+      else if (ky === K_INF) setResult(((yse & 0x8000) ^ 0x8000) | 0x7fff, INF, 0);
       else { R.exc |= FE_PE; setResult(xse, xhi, xlo); }
     } else if (invalid || (lInf && ky === K_ZERO) || (lZero && ky === K_INF)) { R.exc |= FE_IE; setIndefinite(); }
     else if (lInf || ky === K_INF) { if (zdiv && ky !== K_INF) R.exc |= FE_ZE; setResult(s | 0x7fff, INF, 0); }

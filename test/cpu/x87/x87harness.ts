@@ -39,14 +39,20 @@ export function image(cw: number, regs: Uint8Array[], sw = 0): Uint8Array {
   return im;
 }
 
+let shared: ReturnType<typeof makeCpu> | undefined;
+
 export function runEmu(c: X87Case): X87Result {
-  const { cpu, mem } = makeCpu(1 << 20);
+  shared ??= makeCpu(1 << 20);
+  const { cpu, mem } = shared;
+  cpu.reset();
+  mem.bytes.fill(0, 0, 0x10000);
   // frstor [IMAGE]; <snippet>; fnsave [OUT]; hlt — EFLAGS, ESI and EAX are set directly.
   const le = (v: number) => [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff];
   const code = [0xdd, 0x25, ...le(IMAGE), ...c.code, 0xdd, 0x35, ...le(OUT), 0xf4];
   load(mem, CODE, code);
   load(mem, IMAGE, c.fsave);
   if (c.mem) load(mem, MEM, c.mem);
+  mem.invalidateCode(0, 0x10000);
   flat32(cpu, CODE, STACK);
   cpu.flags = ((c.eflags ?? 0) & 0x8d5) | 2;
   cpu.lzMask = 0;
