@@ -54,6 +54,8 @@ export class Cpu {
 
   // ---- control, debug, model-specific ----
   cr0 = 0; cr2 = 0; cr3 = 0; cr4 = 0;
+  /** PAE page-directory-pointer-table registers, low/high dword pairs (pae.ts loadPdptes). */
+  readonly pdpte = new Int32Array(8);
   readonly dr = new Int32Array(8);
   sysenterCs = 0; sysenterEsp = 0; sysenterEip = 0;
   /** IA32_PAT low and high halves (power-on value 0x0007040600070406). */
@@ -137,6 +139,7 @@ export class Cpu {
     this.lzMask = 0;
     this.cr0 = CR0_ET | CR0_NW | CR0_CD;
     this.cr2 = 0; this.cr3 = 0; this.cr4 = 0;
+    this.pdpte.fill(0);
     this.dr.fill(0);
     this.dr[6] = 0xffff0ff0 | 0; this.dr[7] = 0x400;
     this.dbgExecLive = false; this.dbgDataLive = false; this.dbgIoLive = false; this.dbgTrap = 0;

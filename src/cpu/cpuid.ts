@@ -1,6 +1,6 @@
 // The CPUID model: one table of leaves, chosen per machine (design.md §6).
-// Default: an i686-class Intel family 6 CPU (Pentium II-like) with FPU, TSC, MSR, CX8, SEP, CMOV,
-// PSE, PGE, PAT, FXSR, APIC (when the machine has one) and VMX (when nested VMX is enabled).
+// Default: an i686-class Intel family 6 CPU (Pentium II-like) with FPU, VME, DE, TSC, MSR, PAE, CX8,
+// SEP, MTRR, CMOV, PSE, PGE, PAT, FXSR, APIC (when the machine has one) and VMX (when nested VMX is enabled).
 
 import type { Cpu } from "./cpu.js";
 
@@ -25,7 +25,7 @@ function vendor(s: string): [number, number, number] {
 }
 
 /** CPUID.1:EDX of the default i686 model without APIC. */
-export const CPUID_DEFAULT_EDX1 = CPUID_FPU | CPUID_VME | CPUID_DE | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8 |
+export const CPUID_DEFAULT_EDX1 = CPUID_FPU | CPUID_VME | CPUID_DE | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 |
   CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT | CPUID_FXSR;
 export const CPUID_DEFAULT_ECX1 = 0;
 

@@ -17,10 +17,11 @@
 // segment, execute-only code, expand-down data): those go to segCheckSlow.
 
 import type { Cpu } from "./cpu.js";
-import { CR0_PG, CR0_WP, CR4_PGE, CR4_PSE, DESC_DC, DESC_DB, DESC_UNUSABLE, DESC_CODE, DESC_RW, EXC_GP, EXC_SS, PFEC_P, PFEC_U, PFEC_W, PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US, SS } from "./constants.js";
+import { CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, DESC_DC, DESC_DB, DESC_UNUSABLE, DESC_CODE, DESC_RW, EXC_GP, EXC_SS, PFEC_P, PFEC_U, PFEC_W, PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US, SS } from "./constants.js";
 import { raise, raisePageFault } from "./fault.js";
 import { ACC_READ, ACC_WRITE } from "./memory.js";
 import { dataBreakpointAccess, pageHasDataBreakpoint } from "./system/debug.js";
+import { walkPae } from "./pae.js";
 
 export const TLB_RS = 1, TLB_WS = 2, TLB_RU = 4, TLB_WU = 8, TLB_G = 16, TLB_NEVER = 64;
 const TLB_LIST_MAX = 8192;
@@ -110,6 +111,7 @@ export function walk(cpu: Cpu, lin: number, kind: number): number {
     fill(cpu, vpn, lin & ~0xfff, TLB_RS | TLB_WS | TLB_RU | TLB_WU);
     return lin;
   }
+  if ((cpu.cr4 & CR4_PAE) !== 0) return walkPae(cpu, lin, kind);
   const pdeAddr = (cpu.cr3 & ~0xfff) | ((lin >>> 22) << 2);
   const pde = readPhys32(cpu, pdeAddr);
   const errBase = (write ? PFEC_W : 0) | (user ? PFEC_U : 0);
@@ -151,6 +153,9 @@ function checkPerm(cpu: Cpu, rw: number, us: number, write: boolean, user: boole
 }
 
 /** Records lin page → host page; pages with no RAM behind them get no access bits (slow path). */
+export function fillTlb(cpu: Cpu, vpn: number, gpaPage: number, flags: number): void {
+  fill(cpu, vpn, gpaPage, flags);
+}
 function fill(cpu: Cpu, vpn: number, gpaPage: number, flags: number): void {
   const h = cpu.phys.translate(gpaPage, ACC_READ);
   if (h < 0) { cpu.tlb.insert(vpn, 0, flags & TLB_G); return; }

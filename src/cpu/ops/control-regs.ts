@@ -12,6 +12,7 @@ import {
 } from "../cpuid.js";
 import { D_MODRM, eaOffset, eaSeg } from "../decoder.js";
 import { raise } from "../fault.js";
+import { loadPdptes } from "../pae.js";
 import { DR6_BD, DR7_GD, noteDebugException, updateDebugState, writeDr6, writeDr7 } from "../system/debug.js";
 import { defineOp } from "./registry.js";
 
@@ -31,6 +32,8 @@ export function writeCr0(cpu: Cpu, v: number): void {
   if ((nv & CR0_PG) !== 0 && (nv & CR0_PE) === 0) raise(EXC_GP, 0);
   if ((nv & CR0_NW) !== 0 && (nv & CR0_CD) === 0) raise(EXC_GP, 0);
   const changed = cpu.cr0 ^ nv;
+  // Entering PAE paging, or changing CD/NW/PG under it, reloads the PDPTEs (SDM Vol.3 4.4.1).
+  if ((nv & CR0_PG) !== 0 && (cpu.cr4 & CR4_PAE) !== 0 && (changed & (CR0_PG | CR0_CD | CR0_NW)) !== 0) loadPdptes(cpu, cpu.cr3);
   cpu.cr0 = nv;
   if ((changed & (CR0_PG | CR0_WP | CR0_PE)) !== 0) cpu.flushTlb(false);
   cpu.updateMode();
@@ -57,19 +60,18 @@ export function cr4Allowed(cpu: Cpu): number {
 /** MOV to CR4: #GP(0) for a bit the model does not support; paging-mode bits flush the TLB. */
 export function writeCr4(cpu: Cpu, v: number): void {
   const bad = v & ~cr4Allowed(cpu);
-  if (bad !== 0) {
-    if ((bad & CR4_PAE) !== 0) cpu.noteOnce("cr4.pae", "CR4.PAE set, but PAE paging is not implemented (CPUID.1:EDX.PAE is clear): raising #GP(0)");
-    raise(EXC_GP, 0);
-  }
+  if (bad !== 0) raise(EXC_GP, 0);
   const changed = cpu.cr4 ^ v;
+  if ((cpu.cr0 & CR0_PG) !== 0 && (v & CR4_PAE) !== 0 && (changed & (CR4_PAE | CR4_PGE | CR4_PSE)) !== 0) loadPdptes(cpu, cpu.cr3);
   cpu.cr4 = v;
   if ((changed & (CR4_PSE | CR4_PGE | CR4_PAE)) !== 0) cpu.flushTlb(false);
   if ((changed & CR4_DE) !== 0) updateDebugState(cpu);
   cpu.poke();
 }
 
-/** MOV to CR3: drops every non-global translation (SDM Vol.3 4.10.4.1). */
+/** MOV to CR3: drops every non-global translation (SDM Vol.3 4.10.4.1); under PAE paging loads the PDPTEs. */
 export function writeCr3(cpu: Cpu, v: number): void {
+  if ((cpu.cr0 & CR0_PG) !== 0 && (cpu.cr4 & CR4_PAE) !== 0) loadPdptes(cpu, v);
   cpu.cr3 = v;
   cpu.flushTlb(true);
 }

@@ -107,6 +107,31 @@ describe("paging guests", () => {
   });
 });
 
+describe("PAE paging guest", () => {
+  it("paging-pae: 4 KiB and 2 MiB pages, A/D bits, RSVD faults, not-present PDPTE, PDPTE reserved bits → #GP, PDPTEs cached until CR3 load", () => {
+    const { records, finished, sym } = runGuest("paging-pae");
+    const pf = (err: number, cr2: number, at: string): Array<[number, number]> => [[0x0e, err], [0x82, cr2], [0x80, sym(at)]];
+    const RSVD = 8, A = 0x20, D = 0x40, PS = 0x80, PRW = 3;
+    expect(hex(records)).toEqual(hex([
+      [0xb0, 0x600d0001],
+      [0xb1, 0x320000 | PRW | A],
+      [0xb2, 0x320000 | PRW | A | D],
+      [0xb3, 0x209000 | PRW | A],
+      [0xb4, 0x600d0001],
+      [0xb5, 0x200000 | PRW | PS | A],
+      ...pf(0, 0x40001000, "main.f1"),
+      ...pf(P | RSVD, 0x40002000, "main.f2"),       // SDM Vol.3 4.7: reserved bit → P=1, RSVD=1
+      ...pf(P | W | RSVD, 0x40400000, "main.f3"),
+      ...pf(0, 0x80000000, "main.f4"),
+      [0x0d, 0], [0x8d, sym("main.f5")],            // SDM Vol.2 MOV CR3: reserved PDPTE bits → #GP(0)
+      [0xb6, 0x205000],                             // CR3 not changed by the faulting load
+      [0xb7, 0x600d0001],                           // SDM Vol.3 4.4.1: PDPTEs are not re-read by walks
+      ...pf(0, 0x40000000, "main.f6"),
+    ]));
+    expect(finished).toBe(true);
+  });
+});
+
 describe("system guests", () => {
   it("sys-debug: instruction breakpoint faults twice in a loop (RF restarts it), data write trap, TF single-step trap; DR6 and pushed RF", () => {
     const { records, finished, sym } = runGuest("sys-debug");
