@@ -145,8 +145,9 @@ export class Cpu {
     this.dbgExecLive = false; this.dbgDataLive = false; this.dbgIoLive = false; this.dbgTrap = 0;
     this.msrs.reset();
     this.tscOffset = 0;
-    for (let s = 0; s < 6; s++) this.setSegCache(s, 0, 0, 0xffff, DESC_P | DESC_S | DESC_RW | 1 | (s === CS ? DESC_CODE : 0));
-    this.setSegCache(CS, 0xf000, 0xffff0000 | 0, 0xffff, DESC_P | DESC_S | DESC_RW | DESC_CODE | 1);
+    // SDM Vol.3 Table 9-1: every segment, CS included, is "present, R/W, accessed" after reset.
+    for (let s = 0; s < 6; s++) this.setSegCache(s, 0, 0, 0xffff, DESC_P | DESC_S | DESC_RW | 1);
+    this.setSegCache(CS, 0xf000, 0xffff0000 | 0, 0xffff, DESC_P | DESC_S | DESC_RW | 1);
     this.setSegCache(6, 0, 0, 0xffff, DESC_P | 2);
     this.setSegCache(7, 0, 0, 0xffff, DESC_P | 11);
     this.gdtrBase = 0; this.gdtrLimit = 0xffff; this.idtrBase = 0; this.idtrLimit = 0x3ff;
@@ -164,7 +165,15 @@ export class Cpu {
     this.segLimit[seg] = limit | 0;
     this.segAttr[seg] = attr;
     if (seg >= 6) return;
-    const lim = limit >>> 0;
+    this.deriveSegLimits(seg);
+    if (seg === CS) this.code32 = (attr & DESC_DB) !== 0 && (this.cr0 & CR0_PE) !== 0 && (this.flags & EFLAGS_VM) === 0;
+    if (seg === SS) this.stack32 = (attr & DESC_DB) !== 0;
+  }
+
+  /** The fast-check limits of one segment register (mmu.ts), from its cached type and limit. */
+  private deriveSegLimits(seg: number): void {
+    const attr = this.segAttr[seg];
+    const lim = this.segLimit[seg] >>> 0;
     const usable = (attr & DESC_UNUSABLE) === 0;
     const code = (attr & DESC_CODE) !== 0;
     const expandDown = !code && (attr & DESC_DC) !== 0;
@@ -172,8 +181,6 @@ export class Cpu {
     const writable = usable && !expandDown && !code && (attr & DESC_RW) !== 0;
     this.segLimR[seg] = readable ? lim : -1;
     this.segLimW[seg] = writable ? lim : -1;
-    if (seg === CS) this.code32 = (attr & DESC_DB) !== 0 && (this.cr0 & CR0_PE) !== 0 && (this.flags & EFLAGS_VM) === 0;
-    if (seg === SS) this.stack32 = (attr & DESC_DB) !== 0;
   }
 
   /** Recomputes privilege-derived fields after CR0, CS, SS or EFLAGS.AC/VM changes. */
@@ -190,6 +197,7 @@ export class Cpu {
     this.accW = this.alignCheckLive ? TLB_NEVER : user ? TLB_WU : TLB_WS;
     this.xlUser = user ? XL_USER : 0;
     this.fetchHost = -1;
+    for (let s = 0; s < 6; s++) this.deriveSegLimits(s);
   }
 
   /** Drops cached translations (CR3 load keeps global pages when `keepGlobal`). */

@@ -225,7 +225,7 @@ export function readLinSlow(cpu: Cpu, lin: number, size: number, kind: number): 
     return size === 4 ? v | 0 : v & ((1 << (size * 8)) - 1);
   }
   // Crosses a page: translate both pages before reading anything.
-  walk(cpu, (lin + size - 1) | 0, kind);
+  walk(cpu, (lin + size - 1) & ~0xfff, kind);
   let v = 0;
   for (let i = 0; i < size; i++) v |= linByte(cpu, (lin + i) | 0, kind) << (8 * i);
   return size === 4 ? v | 0 : v;
@@ -250,7 +250,7 @@ export function writeLinSlow(cpu: Cpu, lin: number, size: number, v: number, kin
     return;
   }
   walk(cpu, lin, k);
-  walk(cpu, (lin + size - 1) | 0, k);
+  walk(cpu, (lin + size - 1) & ~0xfff, k);
   for (let i = 0; i < size; i++) {
     const l = (lin + i) | 0;
     writePhys8(cpu, walk(cpu, l, k), (v >>> (8 * i)) & 0xff);
@@ -261,7 +261,7 @@ export function writeLinSlow(cpu: Cpu, lin: number, size: number, v: number, kin
 export function probeWriteLin(cpu: Cpu, lin: number, size: number, kind: number): void {
   alignCheck(cpu, lin, size, kind);
   walk(cpu, lin, kind | XL_WRITE);
-  if ((lin & 0xfff) + size > 4096) walk(cpu, (lin + size - 1) | 0, kind | XL_WRITE);
+  if ((lin & 0xfff) + size > 4096) walk(cpu, (lin + size - 1) & ~0xfff, kind | XL_WRITE);
 }
 
 function alignCheck(cpu: Cpu, lin: number, size: number, kind: number): void {

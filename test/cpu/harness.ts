@@ -52,7 +52,7 @@ export function flat32(cpu: Cpu, eip: number, esp = 0x80000): void {
 export function real16(cpu: Cpu, cs: number, ip: number, sp = 0xfffe): void {
   cpu.cr0 &= ~CR0_PE;
   for (let s = 0; s < 6; s++) cpu.setSegCache(s, 0, 0, 0xffff, DESC_P | DESC_S | DESC_RW | DESC_A | (s === CS ? DESC_CODE : 0));
-  cpu.setSegCache(CS, cs, cs << 4, 0xffff, DESC_P | DESC_S | DESC_RW | DESC_A | DESC_CODE);
+  cpu.setSegCache(CS, cs, cs << 4, 0xffff, DESC_P | DESC_S | DESC_RW | DESC_A); // as a real-mode CS load leaves it
   cpu.eip = ip;
   cpu.regs[4] = sp;
   cpu.updateMode();

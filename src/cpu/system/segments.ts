@@ -14,7 +14,11 @@ import {
  */
 export function loadSegmentReal(cpu: Cpu, seg: number, sel: number): void {
   sel &= 0xffff;
-  cpu.setSegCache(seg, sel, sel << 4, cpu.segLimit[seg], cpu.segAttr[seg]);
+  // A real-mode CS load gives CS fixed values, a present R/W accessed data segment with a 64 KiB
+  // limit, as at reset; the other registers keep their cached limit and access rights, which real
+  // mode still honours (R. Collins, "The Segment Descriptor Cache", DDJ Aug 1998).
+  if (seg === CS) cpu.setSegCache(CS, sel, sel << 4, 0xffff, DESC_P | DESC_S | DESC_RW | DESC_A);
+  else cpu.setSegCache(seg, sel, sel << 4, cpu.segLimit[seg], cpu.segAttr[seg]);
   if (seg === CS || seg === SS) cpu.updateMode();
 }
 
