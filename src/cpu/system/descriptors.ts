@@ -12,7 +12,7 @@
 
 import type { Cpu } from "../cpu.js";
 import { DESC_CODE, DESC_DC, DESC_S, DESC_UNUSABLE, LDTR } from "../constants.js";
-import { readLinSlow, writeLinSlow } from "../mmu.js";
+import { readLinSlow, TLB_RS, writeLinSlow } from "../mmu.js";
 
 /** One descriptor read from a table: its two dwords and the linear address they came from. */
 export class Descriptor {
@@ -48,9 +48,16 @@ export function readDescriptor(cpu: Cpu, sel: number, out: Descriptor): boolean 
   const off = sel & 0xfff8;
   if (off + 7 > limit) return false;
   out.addr = (base + off) | 0;
-  out.lo = readLinSlow(cpu, out.addr, 4, 0);
-  out.hi = readLinSlow(cpu, (out.addr + 4) | 0, 4, 0);
+  out.lo = readSys32(cpu, out.addr);
+  out.hi = readSys32(cpu, (out.addr + 4) | 0);
   return true;
+}
+
+/** A supervisor (implicit) dword read of a system table at `lin`: TLB hit fast, else a walk. */
+export function readSys32(cpu: Cpu, lin: number): number {
+  const vpn = lin >>> 12;
+  if ((cpu.tlb.flags[vpn] & TLB_RS) !== 0 && (lin & 0xfff) <= 0xffc) return cpu.mem.view.getInt32(cpu.tlb.host[vpn] + (lin & 0xfff), true);
+  return readLinSlow(cpu, lin, 4, 0);
 }
 
 /** Cache attribute word (VMX access-rights layout) of a code/data/system descriptor. */

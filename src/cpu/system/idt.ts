@@ -11,11 +11,11 @@ import {
 } from "../constants.js";
 import { raise } from "../fault.js";
 import { getEflags, materialize } from "../flags.js";
-import { readLinSlow, XL_USER } from "../mmu.js";
+import { XL_USER } from "../mmu.js";
 import { push16, push32 } from "../stack.js";
 import {
   Descriptor, descBase, descDpl, descLimit, descPresent, descType, gateOffset, gateSelector, isCode, isConforming,
-  isNullSel, isSystem, isWritableData, loadCache, loadNull, readDescriptor, selErr, setAccessed,
+  isNullSel, isSystem, isWritableData, loadCache, loadNull, readDescriptor, readSys32, selErr, setAccessed,
 } from "./descriptors.js";
 import { Frame, frameEsp, frameOn, frameOnSS, framePush } from "./frame.js";
 import { EV_EXCEPTION, EV_SOFT_EXC, EV_SOFT_INT } from "./interrupts.js";
@@ -44,8 +44,8 @@ export function deliverProtected(cpu: Cpu, vector: number, type: number, errorCo
   if (vector * 8 + 7 > (cpu.idtrLimit >>> 0)) raise(EXC_GP, idtErr);
   const entry = (cpu.idtrBase + vector * 8) | 0;
   gate.addr = entry;
-  gate.lo = readLinSlow(cpu, entry, 4, 0);
-  gate.hi = readLinSlow(cpu, (entry + 4) | 0, 4, 0);
+  gate.lo = readSys32(cpu, entry);
+  gate.hi = readSys32(cpu, (entry + 4) | 0);
   const gtype = descType(gate);
   if (!isSystem(gate) || (gtype !== SYS_TASKGATE && gtype !== SYS_INTGATE16 && gtype !== SYS_TRAPGATE16 &&
     gtype !== SYS_INTGATE32 && gtype !== SYS_TRAPGATE32)) raise(EXC_GP, idtErr);
