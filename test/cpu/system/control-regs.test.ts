@@ -111,3 +111,14 @@ describe("MOV DR", () => {
     expect(m.mem.view.getUint16(m.cpu.regs[4] & 0xffff, true)).toBe(0x1000 + 6 + 3); // faulting IP pushed
   });
 });
+
+describe("opcodes that are #UD by definition", () => {
+  for (const [bytes, name] of [["0x0f,0x0b", "ud2"], ["0x0f,0xb9,0xc0", "ud1 eax,eax"], ["0x0f,0xff,0xc0", "ud0 eax,eax"], ["0x0f,0xaa", "rsm (no SMM)"],
+    ["0x0f,0x01,0xc8", "monitor"], ["0x0f,0x01,0xc9", "mwait"]] as const) {
+    it(`${bytes.replace(/0x/g, "").replace(/,/g, " ")} ${name} → #UD with no "unimplemented" report`, () => {
+      const m = real(`db ${bytes}`);
+      expect(m.cpu.eip).toBe(UD_AT);
+      expect(m.host.reports).toEqual([]);
+    });
+  }
+});

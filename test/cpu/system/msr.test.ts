@@ -91,6 +91,23 @@ describe("RDTSC", () => {
   });
 });
 
+describe("RDPMC", () => {
+  it("0f 33 rdpmc with ECX=2 (P6 has counters 0 and 1) → #GP(0)", () => {
+    expect(real("mov ecx,2\nrdpmc").cpu.eip).toBe(GP_AT);
+  });
+  it("rdpmc counter 0 when the host models no counters → 0 in EDX:EAX and a report (never silent)", () => {
+    const m = real("mov eax,-1\nmov edx,-1\nxor ecx,ecx\nrdpmc");
+    expect(edxEax(m)).toEqual([0, 0]);
+    expect(m.host.reports.join("\n")).toMatch(/RDPMC/);
+  });
+  it("rdpmc counter 1 through the host's PERFCTR1 MSR (0xc2): the result is cut to 40 bits", () => {
+    const m = real("mov ecx,1\nrdpmc", (mm) => {
+      mm.host.rdmsr = (cpu, msr) => { if (msr !== 0xc2) return false; cpu.regs[EAX] = 0x11223344; cpu.regs[EDX] = 0x5566; return true; };
+    });
+    expect(edxEax(m)).toEqual([0x66, 0x11223344]);
+  });
+});
+
 describe("CPUID", () => {
   it("0f a2 leaf 0 → vendor GenuineIntel in EBX EDX ECX; leaf 1 EDX has MTRR (bit 12), SEP, PGE, PSE, PAE", () => {
     const m = real("xor eax,eax\ncpuid");
