@@ -317,3 +317,34 @@ describe("descriptor probes and system-table instructions", () => {
     expect(mem.bytes[GDT + 0x38 + 5]).toBe(0x8b);
   });
 });
+
+describe("more privilege rules", () => {
+  it("cd 41 int 0x41 from CPL 3 with a TSS limit of 0x05 (no room for SS0:ESP0) → #TS(TR selector|EXT=0 → 0x28)", () => {
+    const { cpu, mem } = ring3([0xcd, 0x41], (mem) => put(mem, IDT + 0x41 * 8, gateDescriptor(KCODE, STUBS + 0x41 * 16, 0xee)));
+    cpu.setSegCache(TR, 0x28, TSS, 0x05, cpu.segAttr[TR]);
+    // The #TS itself needs the ring-0 stack too: deliver it through a task gate.
+    setGdt(mem, 0x38, descriptor(0x14000, 0x67, 0x89, 0));
+    put(mem, IDT + 10 * 8, gateDescriptor(0x38, 0, 0x85));
+    mem.view.setUint32(0x14000 + 0x20, STUBS + 10 * 16, true);
+    mem.view.setUint32(0x14000 + 0x24, 2, true);
+    mem.view.setUint32(0x14000 + 0x38, 0x88000, true);
+    for (const [off, sel] of [[0x48, KDATA], [0x4c, KCODE], [0x50, KDATA], [0x54, KDATA]]) mem.view.setUint32(0x14000 + off, sel, true);
+    runToHalt(cpu, 100);
+    expect(cpu.eip).toBe(STUBS + 10 * 16 + 1);
+    expect(u32(mem, 0x88000 - 4)).toBe(0x28);
+    expect(u32(mem, TSS + 0x20)).toBe(CODE); // the INT is the faulting instruction
+  });
+  it("9a call 0x30:0 from CPL 3 to a conforming DPL 0 code segment → runs at CPL 3, CS.RPL 3, no stack switch", () => {
+    const { cpu, mem } = ring3([0x9a, 0, 0x20, 0, 0, 0x33, 0x00], (mem) => {
+      setGdt(mem, 0x30, descriptor(0, 0xfffff, 0x9e, 0xc)); // conforming readable code, DPL 0
+      mem.bytes[0x2000] = 0xf4;
+    });
+    const f = runToStub(cpu, mem, true); // HLT at CPL 3 → #GP(0)
+    expect([f.vector, f.error, f.eip, f.cs, f.esp]).toEqual([EXC_GP, 0, 0x2000, 0x33, RING3_STACK - 8]);
+  });
+  it("ea jmp 0x33:0 from CPL 3 to a non-conforming DPL 0 code segment → #GP(0x30)", () => {
+    const { cpu, mem } = ring3([0xea, 0, 0x20, 0, 0, 0x33, 0x00], (mem) => setGdt(mem, 0x30, descriptor(0, 0xfffff, 0x9a, 0xc)));
+    const f = runToStub(cpu, mem, true);
+    expect([f.vector, f.error, f.eip]).toEqual([EXC_GP, 0x30, CODE]);
+  });
+});
