@@ -51,6 +51,15 @@ describe("RDMSR / WRMSR", () => {
     expect(edxEax(real("mov ecx,0x3a\nrdmsr", (m) => applyCpuModel(m.cpu, i686Model({ vmx: true }))))).toEqual([0, 5]);
     expect(real("mov ecx,0x3a\nxor eax,eax\nxor edx,edx\nwrmsr").cpu.eip).toBe(GP_AT);
   });
+  it("IA32_APIC_BASE (0x1b) goes to the host both ways: rdmsr returns the host's value, wrmsr hands it EDX:EAX", () => {
+    const writes: number[][] = [];
+    const m = real("mov ecx,0x1b\nrdmsr\nmov ebx,eax\nmov eax,0xfee00900\nxor edx,edx\nwrmsr", (mm) => {
+      mm.host.rdmsr = (cpu, msr) => { if (msr !== 0x1b) return false; cpu.regs[EAX] = 0xfee00900 | 0; cpu.regs[EDX] = 0; return true; };
+      mm.host.wrmsr = (cpu, msr) => { writes.push([msr, cpu.regs[EDX], cpu.regs[EAX] >>> 0]); return true; };
+    });
+    expect(m.cpu.regs[EBX] >>> 0).toBe(0xfee00900);
+    expect(writes).toEqual([[0x1b, 0, 0xfee00900]]);
+  });
   it("rdmsr of an MSR nobody implements (0x12345) → #GP(0) and a report naming it", () => {
     const m = real("mov ecx,0x12345\nrdmsr");
     expect(m.cpu.eip).toBe(GP_AT);
