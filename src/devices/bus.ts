@@ -99,6 +99,12 @@ export class IoBus {
     for (let b = 0; b < size; b++) this.write((port + b) & 0xffff, 1, (value >>> (8 * b)) & 0xff, pc);
   }
 
+  /** The name the device at `port` was registered under, or "" (for reports and exit statistics). */
+  nameAt(port: number): string {
+    const i = this.map[port & 0xffff];
+    return i >= 0 ? this.windows[i].name : "";
+  }
+
   /** The device registered at `port`, if any. */
   deviceAt(port: number): Device | undefined {
     const i = this.map[port & 0xffff];

@@ -141,6 +141,15 @@ export class Clock {
     return fired;
   }
 
+  /**
+   * Recomputes every armed timer's deadline (in icount) from its time in ns: called after the
+   * TimeSource's mapping changed (the machine skipped idle time while the CPU was halted).
+   */
+  retime(): void {
+    for (const t of this.timers) if (t.atNs >= 0) t.deadline = this.source.icountAt(t.atNs);
+    this.recompute();
+  }
+
   /** The Clock's own state. Timer deadlines are saved by the devices that own the timers. */
   save(): { nsPerInstruction: number } {
     return { nsPerInstruction: this.source.nowNs(1) - this.source.nowNs(0) };

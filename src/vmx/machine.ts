@@ -1,0 +1,156 @@
+// The machine: host memory, the vCPU, the built-in VMM and the PC platform devices, and the run
+// loop that interleaves guest execution with device deadlines (design §1-§2).
+//
+// Run loop: the CPU runs until the next device deadline (an icount), the due timers fire, and
+// again. When the guest halts with interrupts enabled, guest time skips to the next deadline
+// (virtual clock); halted with interrupts disabled and nothing able to wake it is reported as
+// a hung guest.
+
+import { Cpu, STOP_HALT, STOP_REQUEST, STOP_SHUTDOWN } from "../cpu/cpu.js";
+import { CS, CR0_PE, DESC_A, DESC_CODE, DESC_DB, DESC_G, DESC_P, DESC_RW, DESC_S, EFLAGS_IF, ESP } from "../cpu/constants.js";
+import { i686Model, type CpuModel } from "../cpu/cpuid.js";
+import { HostMemory, PhysicalMap } from "../cpu/memory.js";
+import { loadSegmentReal } from "../cpu/system/segments.js";
+import { IoBus } from "../devices/bus.js";
+import { Clock } from "../devices/clock.js";
+import { formatReport } from "../devices/device.js";
+import { PcPlatform } from "../devices/platform.js";
+import { GuestTime } from "./guest-time.js";
+import { Vmm } from "./vmm.js";
+
+export interface MachineConfig {
+  memBytes: number;
+  /** Guest ns per retired instruction in the virtual clock mode. */
+  nsPerInstruction?: number;
+  /** RTC time of day at guest time 0, seconds since 1970 (from the Environment; fixed in tests). */
+  epochSeconds?: number;
+  cpuModel?: CpuModel;
+  /** Serial (COM1) output bytes. */
+  onSerial?: (byte: number) => void;
+  /** Debug console (port 0xE9) bytes. */
+  onDebugConsole?: (byte: number) => void;
+  /** Diagnostics: something unimplemented the guest touched (each once). */
+  onReport?: (message: string) => void;
+}
+
+export type RunEnd =
+  | { kind: "exit"; code: number }
+  | { kind: "limit" }
+  | { kind: "shutdown"; reason: string }
+  | { kind: "hung"; reason: string }
+  | { kind: "stopped" };
+
+/** How the CPU starts: real mode at CS:IP, or flat 32-bit protected mode (as multiboot defines). */
+export type EntryState =
+  | { mode: "real16"; cs: number; ip: number; ss?: number; sp?: number }
+  | { mode: "flat32"; eip: number; esp?: number; regs?: Partial<Record<number, number>> };
+
+export class Machine {
+  readonly mem: HostMemory;
+  readonly cpu: Cpu;
+  readonly io: IoBus;
+  readonly clock: Clock;
+  readonly time: GuestTime;
+  readonly platform: PcPlatform;
+  readonly vmm: Vmm;
+  readonly reports: string[] = [];
+  private exitCode = -1;
+
+  constructor(readonly config: MachineConfig) {
+    const report = (m: string) => {
+      this.reports.push(m);
+      config.onReport?.(m);
+    };
+    this.mem = new HostMemory(config.memBytes);
+    const phys = new PhysicalMap(this.mem);
+    this.time = new GuestTime(config.nsPerInstruction ?? 1);
+    let cpuRef: Cpu | undefined;
+    this.clock = new Clock({ icount: () => (cpuRef ? cpuRef.icount : 0), source: this.time });
+    this.io = new IoBus((r) => report(formatReport(r)));
+    this.platform = new PcPlatform({
+      io: this.io,
+      clock: this.clock,
+      epochSeconds: config.epochSeconds ?? 0,
+      ramBytes: config.memBytes,
+      onCom1Transmit: config.onSerial,
+      onDebugConsole: config.onDebugConsole,
+      onDebugExit: (code) => { this.exitCode = code; cpuRef?.requestStop(); },
+      onA20: (enabled) => { phys.a20Mask = enabled ? -1 : ~(1 << 20); cpuRef?.flushTlb(false); },
+      onReset: () => { if (cpuRef) { cpuRef.shutdownReason = "reset requested by the guest"; cpuRef.requestStop(); } },
+      onInterrupt: () => cpuRef?.poke(),
+    });
+    this.vmm = new Vmm({
+      io: this.io,
+      clock: this.clock,
+      pic: this.platform.pic,
+      ferrIrq: this.platform.pic.irq(13),
+      cpuModel: config.cpuModel ?? i686Model(),
+      report,
+    });
+    this.cpu = new Cpu(this.mem, phys, this.vmm);
+    cpuRef = this.cpu;
+  }
+
+  /** Copies `bytes` into guest-physical RAM at `gpa` (identity-mapped RAM), dropping any cached code. */
+  loadBytes(gpa: number, bytes: Uint8Array): void {
+    if (gpa < 0 || gpa + bytes.length > this.mem.size)
+      throw new RangeError(`image of ${bytes.length} bytes at 0x${gpa.toString(16)} does not fit in ${this.mem.size >> 20} MiB of RAM`);
+    this.mem.bytes.set(bytes, gpa);
+    this.mem.invalidateCode(gpa, bytes.length);
+  }
+
+  /** Sets the CPU's initial state. */
+  enter(e: EntryState): void {
+    const cpu = this.cpu;
+    if (e.mode === "real16") {
+      cpu.cr0 &= ~CR0_PE;
+      loadSegmentReal(cpu, CS, e.cs);
+      for (const s of [0, 2, 3, 4, 5]) loadSegmentReal(cpu, s, e.ss !== undefined && s === 2 ? e.ss : 0);
+      cpu.eip = e.ip & 0xffff;
+      cpu.regs[ESP] = e.sp ?? 0xfffe;
+    } else {
+      cpu.cr0 |= CR0_PE;
+      const code = DESC_P | DESC_S | DESC_CODE | DESC_RW | DESC_A | DESC_DB | DESC_G;
+      const data = DESC_P | DESC_S | DESC_RW | DESC_A | DESC_DB | DESC_G;
+      for (let s = 0; s < 6; s++) cpu.setSegCache(s, s === CS ? 0x08 : 0x10, 0, -1, s === CS ? code : data);
+      cpu.eip = e.eip;
+      cpu.regs[ESP] = e.esp ?? 0;
+      for (const [k, v] of Object.entries(e.regs ?? {})) cpu.regs[Number(k)] = v as number;
+    }
+    cpu.updateMode();
+  }
+
+  /** Runs until the guest exits (debug-exit port), shuts down, hangs, or `maxInstructions` retire. */
+  run(maxInstructions = Infinity): RunEnd {
+    const cpu = this.cpu, clock = this.clock;
+    const limit = cpu.icount + maxInstructions;
+    for (;;) {
+      const until = Math.min(limit, clock.nextDeadlineIcount());
+      const stop = cpu.run(until);
+      if (clock.nextDeadlineIcount() <= cpu.icount) clock.runDue(cpu.icount);
+      if (this.exitCode >= 0) { const code = this.exitCode; this.exitCode = -1; return { kind: "exit", code }; }
+      if (stop === STOP_SHUTDOWN || cpu.shutdownReason !== "") return { kind: "shutdown", reason: cpu.shutdownReason || this.vmm.shutdownReason };
+      if (stop === STOP_REQUEST) return { kind: "stopped" };
+      if (stop === STOP_HALT) {
+        this.vmm.noteHalt();
+        if (this.platform.pic.interruptPending() && (cpu.flags & EFLAGS_IF)) continue;
+        const next = clock.nextDeadlineIcount();
+        if ((cpu.flags & EFLAGS_IF) === 0) return { kind: "hung", reason: `HLT with interrupts disabled at ${cpu.whereText()}` };
+        if (next === Infinity) return { kind: "hung", reason: `HLT with no timer armed to wake it at ${cpu.whereText()}` };
+        // Skip idle guest time to the earliest deadline; it fires at the current icount.
+        const at = this.earliestDeadlineNs();
+        this.time.idleUntil(cpu.icount, at);
+        clock.retime();
+        clock.runDue(cpu.icount);
+        continue;
+      }
+      if (cpu.icount >= limit) return { kind: "limit" };
+    }
+  }
+
+  /** Guest time (ns) of the earliest armed device deadline. */
+  private earliestDeadlineNs(): number {
+    // The deadline icount maps back to at least its ns; idle time moves to exactly that instant.
+    return this.time.nowNs(this.clock.nextDeadlineIcount());
+  }
+}
