@@ -74,6 +74,20 @@ describe("data breakpoints", () => {
   });
 });
 
+describe("data breakpoints in repeated string instructions", () => {
+  it("rep stosb over 0x3000-0x300f, write breakpoint at 0x3008 (len 1): #DB after the 9th iteration, IP still at the REP, CX=7, DI=0x3009", () => {
+    const src = "mov eax,0x3008\nmov dr1,eax\nmov eax," + (0x400 | dr7(1, 1, 0)) + "\nmov dr7,eax\n" +
+      "xor ax,ax\nmov es,ax\nmov di,0x3000\nmov cx,16\nmov al,0xaa\nrs: rep stosb\nmov bl,1";
+    const g = real(src);
+    expect(g.cpu.eip).toBe(DB_AT);
+    expect(pushedIp(g)).toBe(0x1000 + 6 + 3 + 6 + 3 + 2 + 2 + 3 + 3 + 2);
+    expect([g.cpu.regs[1] & 0xffff, g.cpu.regs[7] & 0xffff]).toEqual([7, 0x3009]);
+    expect(g.mem.bytes[0x3008]).toBe(0xaa);
+    expect(g.mem.bytes[0x3009]).toBe(0);
+    expect(g.cpu.dr[6] & 0xf).toBe(2);
+  });
+});
+
 describe("I/O breakpoints", () => {
   it("CR4.DE=1, DR2=0x80 RW=10: out 0x80,al → the OUT happens, then #DB trap with DR6.B2", () => {
     const src = "mov eax,8\nmov cr4,eax\nmov eax,0x80\nmov dr2,eax\nmov eax," + (0x400 | dr7(2, 2, 0)) + "\nmov dr7,eax\nout 0x80,al\nmov bl,1";
