@@ -1,0 +1,83 @@
+// What `x86rr info` prints about a trace: header, totals, index and completeness. Uses only the
+// header and the index (footer or scan), so it never reads the event chunks of a closed trace.
+
+import { kindName } from "./trace-events.js";
+import type { ImageRecord } from "./trace-format.js";
+import type { IndexEntry, TraceReader } from "./trace-reader.js";
+
+export interface TraceDescription {
+  file: string;
+  size: number;
+  formatVersion: number;
+  semanticsVersion: number;
+  createdAt: string;
+  machine: Record<string, unknown>;
+  images: ImageRecord[];
+  tags: Record<string, unknown>;
+  complete: boolean;
+  /** For an incomplete trace: why, and where the readable part ends. */
+  incomplete?: { reason: string; offset: number; icount: number };
+  /** Duration of the recorded run in retired instructions. */
+  instructions: number;
+  firstIcount: number;
+  lastIcount: number;
+  events: number;
+  /** Event count per kind name, in kind order. */
+  eventsByKind: Record<string, number>;
+  chunks: number;
+  digests: IndexEntry[];
+  snapshots: IndexEntry[];
+}
+
+/** The facts `x86rr info` shows for an open trace. */
+export function describe(trace: TraceReader): TraceDescription {
+  const h = trace.header;
+  const t = trace.totals;
+  const s = trace.status;
+  const eventsByKind: Record<string, number> = {};
+  for (const [kind, n] of [...t.byKind].sort((a, b) => a[0] - b[0])) eventsByKind[kindName(kind)] = n;
+  return {
+    file: trace.file,
+    size: trace.size,
+    formatVersion: trace.formatVersion,
+    semanticsVersion: h.semanticsVersion,
+    createdAt: h.createdAt,
+    machine: h.machine,
+    images: h.images,
+    tags: h.tags,
+    complete: s.complete,
+    ...(s.complete ? {} : { incomplete: { reason: s.reason, offset: s.endsAt.offset, icount: s.endsAt.icount } }),
+    instructions: t.instructions,
+    firstIcount: t.firstIcount,
+    lastIcount: t.lastIcount,
+    events: t.events,
+    eventsByKind,
+    chunks: trace.chunks.length,
+    digests: trace.digests,
+    snapshots: trace.snapshots,
+  };
+}
+
+/** Human-readable text of a description, one fact per line. */
+export function formatDescription(d: TraceDescription): string {
+  const lines = [
+    `trace       ${d.file} (${d.size} bytes, format ${d.formatVersion}, semantics ${d.semanticsVersion})`,
+    `created     ${d.createdAt}`,
+    `status      ${d.complete ? "complete" : `INCOMPLETE: ${d.incomplete!.reason}; readable up to offset ${d.incomplete!.offset}, icount ${d.incomplete!.icount}`}`,
+    `duration    ${d.instructions} instructions (events from icount ${d.firstIcount} to ${d.lastIcount})`,
+    `events      ${d.events} in ${d.chunks} chunks${d.events ? `, ${(d.size / d.events).toFixed(1)} bytes/event overall` : ""}`,
+  ];
+  for (const [name, n] of Object.entries(d.eventsByKind)) lines.push(`  ${name.padEnd(12)}${n}`);
+  lines.push("machine");
+  for (const [k, v] of Object.entries(d.machine)) lines.push(`  ${k.padEnd(12)}${JSON.stringify(v)}`);
+  lines.push(`images      ${d.images.length}`);
+  for (const im of d.images) lines.push(`  ${im.name} ${im.size} bytes sha256 ${im.sha256}`);
+  if (Object.keys(d.tags).length) lines.push(`tags        ${JSON.stringify(d.tags)}`);
+  const list = (title: string, es: IndexEntry[]): void => {
+    lines.push(`${title.padEnd(12)}${es.length}`);
+    for (const e of es) lines.push(`  icount ${e.icount} (chunk at offset ${e.offset})`);
+  };
+  list("digests", d.digests);
+  list("snapshots", d.snapshots);
+  return lines.join("\n") + "\n";
+}
