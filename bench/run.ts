@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Cpu, STOP_HALT, STOP_LIMIT } from "../src/cpu/cpu.js";
-import { CS, CR0_PE, DESC_A, DESC_CODE, DESC_DB, DESC_G, DESC_P, DESC_RW, DESC_S } from "../src/cpu/constants.js";
+import { Cr0, Desc, Seg } from "../src/cpu/constants.js";
 import type { CpuHost } from "../src/cpu/host.js";
 import { HostMemory, PhysicalMap } from "../src/cpu/memory.js";
 
@@ -34,10 +34,10 @@ function flatCpu(image: Uint8Array, memBytes: number): { cpu: Cpu; host: BenchHo
   mem.bytes.set(image, 0x100000);
   const host = new BenchHost();
   const cpu = new Cpu(mem, new PhysicalMap(mem), host);
-  cpu.cr0 |= CR0_PE;
-  const code = DESC_P | DESC_S | DESC_CODE | DESC_RW | DESC_A | DESC_DB | DESC_G;
-  const data = DESC_P | DESC_S | DESC_RW | DESC_A | DESC_DB | DESC_G;
-  for (let s = 0; s < 6; s++) cpu.setSegCache(s, s === CS ? 8 : 16, 0, -1, s === CS ? code : data);
+  cpu.cr0 |= Cr0.PE;
+  const code = Desc.P | Desc.S | Desc.CODE | Desc.RW | Desc.A | Desc.DB | Desc.G;
+  const data = Desc.P | Desc.S | Desc.RW | Desc.A | Desc.DB | Desc.G;
+  for (let s = 0; s < 6; s++) cpu.setSegCache(s, s === Seg.CS ? 8 : 16, 0, -1, s === Seg.CS ? code : data);
   cpu.eip = 0x100000;
   cpu.updateMode();
   return { cpu, host };

@@ -2,15 +2,12 @@
 // (interrupts, single-step, halt). Instruction semantics live in ops/, system behaviour in
 // system/, the FPU in x87/, address translation in mmu.ts.
 
-import {
-  CR0_AM, CR0_CD, CR0_ET, CR0_NW, CR0_PE, CS, DESC_DB, DESC_CODE, DESC_DC, DESC_P, DESC_RW, DESC_S,
-  DESC_UNUSABLE, EFLAGS_AC, EFLAGS_FIXED1, EFLAGS_IF, EFLAGS_TF, EFLAGS_VM, ESP, SS, EXC_DB, EFLAGS_RF, EXC_GP,
-} from "./constants.js";
-import { decode, D_LEN, D_STRIDE } from "./decoder.js";
+import { Cr0, Desc, Eflags, Exc, Reg, Seg } from "./constants.js";
+import { decode, Rec } from "./decoder.js";
 import { FAULT, raise } from "./fault.js";
 import type { CpuHost } from "./host.js";
 import { HostMemory, PhysicalMap } from "./memory.js";
-import { Tlb, TLB_NEVER, TLB_RS, TLB_RU, TLB_WS, TLB_WU, XL_USER } from "./mmu.js";
+import { Tlb, TlbBit, Xl } from "./mmu.js";
 import { HANDLERS } from "./ops/index.js";
 import { deliverException, deliverExternal, EV_TRAP_DB } from "./system/interrupts.js";
 import { DR6_BS, instructionBreakpoints, noteDebugException } from "./system/debug.js";
@@ -26,7 +23,7 @@ import { Fpu } from "./x87/fpu.js";
  */
 const DCACHE_SLOTS = 1 << 16;
 const DCACHE_MASK = DCACHE_SLOTS - 1;
-export const DEC_SCRATCH = DCACHE_SLOTS * D_STRIDE;
+export const DEC_SCRATCH = DCACHE_SLOTS * Rec.STRIDE;
 
 /** Why run() returned. */
 export const STOP_LIMIT = 0, STOP_HALT = 1, STOP_REQUEST = 2, STOP_SHUTDOWN = 3;
@@ -36,7 +33,7 @@ export class Cpu {
   readonly regs = new Int32Array(8);
   eip = 0;
   /** EFLAGS except the status flags named in lzMask (see flags.ts). */
-  flags = EFLAGS_FIXED1;
+  flags = Eflags.FIXED1;
   lzMask = 0; lzOp = 0; lzSz = 31; lzA = 0; lzB = 0; lzRes = 0;
 
   // ---- segment descriptor caches: ES CS SS DS FS GS LDTR TR ----
@@ -78,7 +75,7 @@ export class Cpu {
   code32 = false;
   stack32 = false;
   /** TLB permission bits needed for a data read / write at the current privilege. */
-  accR = TLB_RS; accW = TLB_WS;
+  accR = TlbBit.RS; accW = TlbBit.WS;
   /** XL_USER when accesses are user-mode (CPL 3), else 0. */
   xlUser = 0;
   alignCheckLive = false;
@@ -106,7 +103,7 @@ export class Cpu {
   startEip = 0;
   startEsp = 0;
   /** Decoded instruction records (see decoder.ts): the cache slots, then the scratch record. */
-  readonly dec = new Int32Array(DEC_SCRATCH + D_STRIDE);
+  readonly dec = new Int32Array(DEC_SCRATCH + Rec.STRIDE);
   readonly decTag = new Int32Array(DCACHE_SLOTS).fill(-1);
   readonly decGen = new Int32Array(DCACHE_SLOTS);
   /** Address of a read-modify-write operand between its read and its write (ops/operands.ts). */
@@ -135,9 +132,9 @@ export class Cpu {
     this.regs.fill(0);
     this.regs[2] = 0x0663; // EDX: family 6, model 6, stepping 3 (CPUID signature)
     this.eip = 0xfff0;
-    this.flags = EFLAGS_FIXED1;
+    this.flags = Eflags.FIXED1;
     this.lzMask = 0;
-    this.cr0 = CR0_ET | CR0_NW | CR0_CD;
+    this.cr0 = Cr0.ET | Cr0.NW | Cr0.CD;
     this.cr2 = 0; this.cr3 = 0; this.cr4 = 0;
     this.pdpte.fill(0);
     this.dr.fill(0);
@@ -146,10 +143,10 @@ export class Cpu {
     this.msrs.reset();
     this.tscOffset = 0;
     // SDM Vol.3 Table 9-1: every segment, CS included, is "present, R/W, accessed" after reset.
-    for (let s = 0; s < 6; s++) this.setSegCache(s, 0, 0, 0xffff, DESC_P | DESC_S | DESC_RW | 1);
-    this.setSegCache(CS, 0xf000, 0xffff0000 | 0, 0xffff, DESC_P | DESC_S | DESC_RW | 1);
-    this.setSegCache(6, 0, 0, 0xffff, DESC_P | 2);
-    this.setSegCache(7, 0, 0, 0xffff, DESC_P | 11);
+    for (let s = 0; s < 6; s++) this.setSegCache(s, 0, 0, 0xffff, Desc.P | Desc.S | Desc.RW | 1);
+    this.setSegCache(Seg.CS, 0xf000, 0xffff0000 | 0, 0xffff, Desc.P | Desc.S | Desc.RW | 1);
+    this.setSegCache(6, 0, 0, 0xffff, Desc.P | 2);
+    this.setSegCache(7, 0, 0, 0xffff, Desc.P | 11);
     this.gdtrBase = 0; this.gdtrLimit = 0xffff; this.idtrBase = 0; this.idtrLimit = 0x3ff;
     this.sysenterCs = 0; this.sysenterEsp = 0; this.sysenterEip = 0;
     this.halted = false; this.inhibitIrq = false; this.stopRequested = false;
@@ -166,36 +163,36 @@ export class Cpu {
     this.segAttr[seg] = attr;
     if (seg >= 6) return;
     this.deriveSegLimits(seg);
-    if (seg === CS) this.code32 = (attr & DESC_DB) !== 0 && (this.cr0 & CR0_PE) !== 0 && (this.flags & EFLAGS_VM) === 0;
-    if (seg === SS) this.stack32 = (attr & DESC_DB) !== 0;
+    if (seg === Seg.CS) this.code32 = (attr & Desc.DB) !== 0 && (this.cr0 & Cr0.PE) !== 0 && (this.flags & Eflags.VM) === 0;
+    if (seg === Seg.SS) this.stack32 = (attr & Desc.DB) !== 0;
   }
 
   /** The fast-check limits of one segment register (mmu.ts), from its cached type and limit. */
   private deriveSegLimits(seg: number): void {
     const attr = this.segAttr[seg];
     const lim = this.segLimit[seg] >>> 0;
-    const usable = (attr & DESC_UNUSABLE) === 0;
-    const code = (attr & DESC_CODE) !== 0;
-    const expandDown = !code && (attr & DESC_DC) !== 0;
-    const readable = usable && !expandDown && (!code || (attr & DESC_RW) !== 0);
-    const writable = usable && !expandDown && !code && (attr & DESC_RW) !== 0;
+    const usable = (attr & Desc.UNUSABLE) === 0;
+    const code = (attr & Desc.CODE) !== 0;
+    const expandDown = !code && (attr & Desc.DC) !== 0;
+    const readable = usable && !expandDown && (!code || (attr & Desc.RW) !== 0);
+    const writable = usable && !expandDown && !code && (attr & Desc.RW) !== 0;
     this.segLimR[seg] = readable ? lim : -1;
     this.segLimW[seg] = writable ? lim : -1;
   }
 
   /** Recomputes privilege-derived fields after CR0, CS, SS or EFLAGS.AC/VM changes. */
   updateMode(): void {
-    const pe = (this.cr0 & CR0_PE) !== 0;
-    const vm = (this.flags & EFLAGS_VM) !== 0;
+    const pe = (this.cr0 & Cr0.PE) !== 0;
+    const vm = (this.flags & Eflags.VM) !== 0;
     // CPL is SS.DPL in protected mode (as VMX defines it; equal to CS.RPL except in conforming code).
-    this.cpl = !pe ? 0 : vm ? 3 : (this.segAttr[SS] >> 5) & 3;
-    this.code32 = pe && !vm && (this.segAttr[CS] & DESC_DB) !== 0;
-    this.stack32 = (this.segAttr[SS] & DESC_DB) !== 0;
+    this.cpl = !pe ? 0 : vm ? 3 : (this.segAttr[Seg.SS] >> 5) & 3;
+    this.code32 = pe && !vm && (this.segAttr[Seg.CS] & Desc.DB) !== 0;
+    this.stack32 = (this.segAttr[Seg.SS] & Desc.DB) !== 0;
     const user = this.cpl === 3;
-    this.alignCheckLive = user && (this.cr0 & CR0_AM) !== 0 && (this.flags & EFLAGS_AC) !== 0;
-    this.accR = this.alignCheckLive ? TLB_NEVER : user ? TLB_RU : TLB_RS;
-    this.accW = this.alignCheckLive ? TLB_NEVER : user ? TLB_WU : TLB_WS;
-    this.xlUser = user ? XL_USER : 0;
+    this.alignCheckLive = user && (this.cr0 & Cr0.AM) !== 0 && (this.flags & Eflags.AC) !== 0;
+    this.accR = this.alignCheckLive ? TlbBit.NEVER : user ? TlbBit.RU : TlbBit.RS;
+    this.accW = this.alignCheckLive ? TlbBit.NEVER : user ? TlbBit.WU : TlbBit.WS;
+    this.xlUser = user ? Xl.USER : 0;
     this.fetchHost = -1;
     for (let s = 0; s < 6; s++) this.deriveSegLimits(s);
   }
@@ -230,12 +227,12 @@ export class Cpu {
       if (this.icount >= until) return STOP_LIMIT;
       this.icountLimit = until;
       try {
-        if (this.attention !== 0 || (this.flags & (EFLAGS_TF | EFLAGS_RF)) !== 0 || this.dbgExecLive) this.stepObserved();
+        if (this.attention !== 0 || (this.flags & (Eflags.TF | Eflags.RF)) !== 0 || this.dbgExecLive) this.stepObserved();
         else this.runFast(until);
       } catch (e) {
         if (e !== FAULT) throw e;
         this.eip = this.startEip;
-        this.regs[ESP] = this.startEsp;
+        this.regs[Reg.ESP] = this.startEsp;
         this.dbgTrap = 0; // the instruction did not complete: its data breakpoint matches do not count
         deliverException(this, FAULT.vector, FAULT.errorCode);
       }
@@ -249,26 +246,26 @@ export class Cpu {
     while (this.icount < until && this.attention === 0) {
       const eip = this.eip;
       this.startEip = eip;
-      this.startEsp = regs[ESP];
-      const lin = (this.segBase[CS] + eip) | 0;
+      this.startEsp = regs[Reg.ESP];
+      const lin = (this.segBase[Seg.CS] + eip) | 0;
       const vpn = lin >>> 12;
       let d = DEC_SCRATCH;
       if ((tlbFlags[vpn] & this.accR) !== 0) {
         const h = tlbHost[vpn] + (lin & 0xfff);
         const slot = h & DCACHE_MASK;
         const tag = this.code32 ? h | 0x80000000 : h;
-        d = slot * D_STRIDE;
+        d = slot * Rec.STRIDE;
         if (decTag[slot] === tag && decGen[slot] === codeGen[h >>> 12]) {
-          if ((eip >>> 0) + (dec[d + D_LEN] & 0xff) - 1 > (this.segLimit[CS] >>> 0)) raise(EXC_GP, 0);
+          if ((eip >>> 0) + (dec[d + Rec.LEN] & 0xff) - 1 > (this.segLimit[Seg.CS] >>> 0)) raise(Exc.GP, 0);
         } else {
           decTag[slot] = -1;
           decode(this, d);
-          if ((lin & 0xfff) + (dec[d + D_LEN] & 0xff) <= 4096) this.cacheDecoded(slot, tag, h >>> 12);
+          if ((lin & 0xfff) + (dec[d + Rec.LEN] & 0xff) <= 4096) this.cacheDecoded(slot, tag, h >>> 12);
         }
       } else {
         decode(this, d);
       }
-      this.eip = this.code32 ? (eip + (dec[d + D_LEN] & 0xff)) | 0 : (eip + (dec[d + D_LEN] & 0xff)) & 0xffff;
+      this.eip = this.code32 ? (eip + (dec[d + Rec.LEN] & 0xff)) | 0 : (eip + (dec[d + Rec.LEN] & 0xff)) & 0xffff;
       HANDLERS[dec[d]](this, d);
       this.icount++;
     }
@@ -290,28 +287,28 @@ export class Cpu {
    */
   private stepObserved(): void {
     const dec = this.dec;
-    const tf = (this.flags & EFLAGS_TF) !== 0;
+    const tf = (this.flags & Eflags.TF) !== 0;
     this.startEip = this.eip;
-    this.startEsp = this.regs[ESP];
+    this.startEsp = this.regs[Reg.ESP];
     this.inhibitIrq = false;
-    if (this.dbgExecLive && (this.flags & EFLAGS_RF) === 0) {
-      const hits = instructionBreakpoints(this, (this.segBase[CS] + this.eip) | 0);
+    if (this.dbgExecLive && (this.flags & Eflags.RF) === 0) {
+      const hits = instructionBreakpoints(this, (this.segBase[Seg.CS] + this.eip) | 0);
       if (hits !== 0) {
         noteDebugException(this, hits, 0);
-        raise(EXC_DB);
+        raise(Exc.DB);
       }
     }
     // RF is cleared as the instruction completes; an IRET that loads RF=1 leaves it set.
-    this.flags &= ~EFLAGS_RF;
+    this.flags &= ~Eflags.RF;
     decode(this, DEC_SCRATCH);
-    this.eip = this.code32 ? (this.eip + (dec[DEC_SCRATCH + D_LEN] & 0xff)) | 0 : (this.eip + (dec[DEC_SCRATCH + D_LEN] & 0xff)) & 0xffff;
+    this.eip = this.code32 ? (this.eip + (dec[DEC_SCRATCH + Rec.LEN] & 0xff)) | 0 : (this.eip + (dec[DEC_SCRATCH + Rec.LEN] & 0xff)) & 0xffff;
     HANDLERS[dec[DEC_SCRATCH]](this, DEC_SCRATCH);
     this.icount++;
     if (tf || this.dbgTrap !== 0) {
       const hits = this.dbgTrap;
       this.dbgTrap = 0;
       noteDebugException(this, hits, tf ? DR6_BS : 0);
-      deliverException(this, EXC_DB, -1, EV_TRAP_DB);
+      deliverException(this, Exc.DB, -1, EV_TRAP_DB);
     }
   }
 
@@ -329,7 +326,7 @@ export class Cpu {
       this.dbgTrap = 0;
       noteDebugException(this, hits, 0);
       try {
-        deliverException(this, EXC_DB, -1, EV_TRAP_DB);
+        deliverException(this, Exc.DB, -1, EV_TRAP_DB);
       } catch (e) {
         if (e !== FAULT) throw e;
         deliverException(this, FAULT.vector, FAULT.errorCode);
@@ -341,7 +338,7 @@ export class Cpu {
       this.attention = 1;
       return -1;
     }
-    if ((this.flags & EFLAGS_IF) !== 0 && this.host.interruptPending(this)) {
+    if ((this.flags & Eflags.IF) !== 0 && this.host.interruptPending(this)) {
       this.halted = false;
       const vector = this.host.acknowledgeInterrupt(this);
       try {
@@ -383,7 +380,7 @@ export class Cpu {
 
   whereText(): string {
     const h4 = (v: number) => (v >>> 0).toString(16).padStart(4, "0");
-    return `${h4(this.segSel[CS])}:${(this.startEip >>> 0).toString(16).padStart(this.code32 ? 8 : 4, "0")} (icount ${this.icount})`;
+    return `${h4(this.segSel[Seg.CS])}:${(this.startEip >>> 0).toString(16).padStart(this.code32 ? 8 : 4, "0")} (icount ${this.icount})`;
   }
 }
 

@@ -18,18 +18,78 @@
 //   D_OPCODE   opcode: 0x00xx, 0x0fxx or 0x0f38xx
 
 import type { Cpu } from "./cpu.js";
-import { CS, DS, EXC_GP, EXC_UD, SS } from "./constants.js";
+import { Exc, Seg } from "./constants.js";
 import { raise } from "./fault.js";
-import { readLinSlow, XL_FETCH } from "./mmu.js";
+import { readLinSlow, Xl } from "./mmu.js";
 import { ONE_BYTE, THREE_BYTE_38, TWO_BYTE, type Entry, PREFIX } from "./table.js";
 
-export const D_HANDLER = 0, D_MODRM = 1, D_EA = 2, D_DISP = 3, D_IMM = 4, D_IMM2 = 5, D_LEN = 6, D_OPCODE = 7;
-export const D_STRIDE = 8;
+export const enum Rec {
+  HANDLER = 0,
+  MODRM = 1,
+  EA = 2,
+  DISP = 3,
+  IMM = 4,
+  IMM2 = 5,
+  LEN = 6,
+  OPCODE = 7,
+  STRIDE = 8,
+}
+export const enum Ea {
+  NONE = 8,
+  ADDR16 = 1 << 16,
+}
+export const enum Pfx {
+  REP = 1 << 8,
+  REPNE = 1 << 9,
+  LOCK = 1 << 10,
+  OPSIZE = 1 << 11,
+  ADSIZE = 1 << 12,
+  SEG = 1 << 13,
+  OP32 = 1 << 14,
+  AD32 = 1 << 15,
+}
+// Plain-name aliases kept while older code migrates: imported numbers are NOT inlined by
+// V8 (they cost a load and a hole check each), so new code uses the enum members above.
+/** @deprecated use Rec.HANDLER */
+export const D_HANDLER = Rec.HANDLER;
+/** @deprecated use Rec.MODRM */
+export const D_MODRM = Rec.MODRM;
+/** @deprecated use Rec.EA */
+export const D_EA = Rec.EA;
+/** @deprecated use Rec.DISP */
+export const D_DISP = Rec.DISP;
+/** @deprecated use Rec.IMM */
+export const D_IMM = Rec.IMM;
+/** @deprecated use Rec.IMM2 */
+export const D_IMM2 = Rec.IMM2;
+/** @deprecated use Rec.LEN */
+export const D_LEN = Rec.LEN;
+/** @deprecated use Rec.OPCODE */
+export const D_OPCODE = Rec.OPCODE;
+/** @deprecated use Rec.STRIDE */
+export const D_STRIDE = Rec.STRIDE;
+/** @deprecated use Ea.NONE */
+export const EA_NONE = Ea.NONE;
+/** @deprecated use Ea.ADDR16 */
+export const EA_ADDR16 = Ea.ADDR16;
+/** @deprecated use Pfx.REP */
+export const PFX_REP = Pfx.REP;
+/** @deprecated use Pfx.REPNE */
+export const PFX_REPNE = Pfx.REPNE;
+/** @deprecated use Pfx.LOCK */
+export const PFX_LOCK = Pfx.LOCK;
+/** @deprecated use Pfx.OPSIZE */
+export const PFX_OPSIZE = Pfx.OPSIZE;
+/** @deprecated use Pfx.ADSIZE */
+export const PFX_ADSIZE = Pfx.ADSIZE;
+/** @deprecated use Pfx.SEG */
+export const PFX_SEG = Pfx.SEG;
+/** @deprecated use Pfx.OP32 */
+export const PFX_OP32 = Pfx.OP32;
+/** @deprecated use Pfx.AD32 */
+export const PFX_AD32 = Pfx.AD32;
 
-export const EA_NONE = 8, EA_ADDR16 = 1 << 16;
 
-export const PFX_REP = 1 << 8, PFX_REPNE = 1 << 9, PFX_LOCK = 1 << 10, PFX_OPSIZE = 1 << 11,
-  PFX_ADSIZE = 1 << 12, PFX_SEG = 1 << 13, PFX_OP32 = 1 << 14, PFX_AD32 = 1 << 15;
 
 // Immediate kinds.
 const IMM_NONE = 0, IMM_B = 1, IMM_BS = 2, IMM_W = 3, IMM_Z = 4, IMM_JB = 5, IMM_JZ = 6, IMM_AP = 7,
@@ -153,7 +213,7 @@ function fetch8(cpu: Cpu, lin: number): number {
 
 function fetchSlow(cpu: Cpu, lin: number): number {
   const vpn = lin >>> 12;
-  const b = readLinSlow(cpu, lin, 1, cpu.xlUser | XL_FETCH);
+  const b = readLinSlow(cpu, lin, 1, cpu.xlUser | Xl.FETCH);
   if (cpu.tlb.flags[vpn] & cpu.accR) { cpu.fetchLin = lin & ~0xfff; cpu.fetchHost = cpu.tlb.host[vpn]; }
   return b;
 }
@@ -166,7 +226,7 @@ function fetchSlow(cpu: Cpu, lin: number): number {
 export function decode(cpu: Cpu, d: number): void {
   const dec = cpu.dec;
   const eip = cpu.eip;
-  const base = (cpu.segBase[CS] + eip) | 0;
+  const base = (cpu.segBase[Seg.CS] + eip) | 0;
   const code32 = cpu.code32;
   let op32 = code32, ad32 = code32;
   let pfx = 0, seg = -1, len = 0;
@@ -174,13 +234,13 @@ export function decode(cpu: Cpu, d: number): void {
   len = 1;
   let pk = PREFIX_KIND[b];
   while (pk !== 0) {
-    if (pk <= 6) { seg = pk - 1; pfx |= PFX_SEG; }
-    else if (pk === 7) { op32 = !code32; pfx |= PFX_OPSIZE; }
-    else if (pk === 8) { ad32 = !code32; pfx |= PFX_ADSIZE; }
-    else if (pk === 9) pfx |= PFX_LOCK;
-    else if (pk === 10) pfx = (pfx & ~PFX_REP) | PFX_REPNE;
-    else pfx = (pfx & ~PFX_REPNE) | PFX_REP;
-    if (len >= 15) raise(EXC_GP, 0);
+    if (pk <= 6) { seg = pk - 1; pfx |= Pfx.SEG; }
+    else if (pk === 7) { op32 = !code32; pfx |= Pfx.OPSIZE; }
+    else if (pk === 8) { ad32 = !code32; pfx |= Pfx.ADSIZE; }
+    else if (pk === 9) pfx |= Pfx.LOCK;
+    else if (pk === 10) pfx = (pfx & ~Pfx.REP) | Pfx.REPNE;
+    else pfx = (pfx & ~Pfx.REPNE) | Pfx.REP;
+    if (len >= 15) raise(Exc.GP, 0);
     b = fetch8(cpu, (base + len) | 0);
     len++;
     pk = PREFIX_KIND[b];
@@ -212,36 +272,36 @@ export function decode(cpu: Cpu, d: number): void {
     } else {
       // N_UNDEF (and prefix/escape bytes that cannot appear here): #UD, reported once.
       cpu.noteUndefined(opcode, modrm);
-      raise(EXC_UD);
+      raise(Exc.UD);
     }
     kind = KIND[node];
   }
   const info = ARG[node];
-  const defSeg = seg >= 0 ? seg : DS;
-  let ea = EA_NONE | (EA_NONE << 4) | (defSeg << 12);
+  const defSeg = seg >= 0 ? seg : Seg.DS;
+  let ea = Ea.NONE | (Ea.NONE << 4) | (defSeg << 12);
   let disp = 0;
   if (info & LF_MODRM) {
     if (modrm < 0) { modrm = fetch8(cpu, (base + len) | 0); len++; }
     if (modrm < 0xc0 && (info & LF_REGONLY) === 0) {
       const mod = modrm >> 6, rm = modrm & 7;
       if (ad32) {
-        let bse: number = rm, idx: number = EA_NONE, scale = 0;
+        let bse: number = rm, idx: number = Ea.NONE, scale = 0;
         if (rm === 4) {
           const sib = fetch8(cpu, (base + len) | 0); len++;
           bse = sib & 7;
           idx = (sib >> 3) & 7;
-          if (idx === 4) idx = EA_NONE;
+          if (idx === 4) idx = Ea.NONE;
           scale = sib >> 6;
         }
         if (mod === 0 && bse === 5) {
-          bse = EA_NONE;
+          bse = Ea.NONE;
           disp = fetch32(cpu, base, len); len += 4;
         } else if (mod === 1) {
           disp = (fetch8(cpu, (base + len) | 0) << 24) >> 24; len++;
         } else if (mod === 2) {
           disp = fetch32(cpu, base, len); len += 4;
         }
-        const s = seg >= 0 ? seg : (bse === 4 || bse === 5) ? SS : DS;
+        const s = seg >= 0 ? seg : (bse === 4 || bse === 5) ? Seg.SS : Seg.DS;
         ea = bse | (idx << 4) | (scale << 8) | (s << 12);
       } else {
         // 16-bit forms (SDM Vol.2 Table 2-1): BX+SI BX+DI BP+SI BP+DI SI DI BP|disp16 BX
@@ -251,20 +311,20 @@ export function decode(cpu: Cpu, d: number): void {
           case 1: bse = 3; idx = 7; break;
           case 2: bse = 5; idx = 6; break;
           case 3: bse = 5; idx = 7; break;
-          case 4: bse = 6; idx = EA_NONE; break;
-          case 5: bse = 7; idx = EA_NONE; break;
-          case 6: bse = mod === 0 ? EA_NONE : 5; idx = EA_NONE; break;
-          default: bse = 3; idx = EA_NONE; break;
+          case 4: bse = 6; idx = Ea.NONE; break;
+          case 5: bse = 7; idx = Ea.NONE; break;
+          case 6: bse = mod === 0 ? Ea.NONE : 5; idx = Ea.NONE; break;
+          default: bse = 3; idx = Ea.NONE; break;
         }
         if (mod === 0 && rm === 6) { disp = fetch16(cpu, base, len); len += 2; }
         else if (mod === 1) { disp = (fetch8(cpu, (base + len) | 0) << 24) >> 24; len++; }
         else if (mod === 2) { disp = (fetch16(cpu, base, len) << 16) >> 16; len += 2; }
-        const s = seg >= 0 ? seg : bse === 5 ? SS : DS;
-        ea = bse | (idx << 4) | (s << 12) | EA_ADDR16;
+        const s = seg >= 0 ? seg : bse === 5 ? Seg.SS : Seg.DS;
+        ea = bse | (idx << 4) | (s << 12) | Ea.ADDR16;
       }
     } else if (info & LF_MEMONLY) {
       cpu.noteUndefined(opcode, modrm);
-      raise(EXC_UD);
+      raise(Exc.UD);
     }
   }
   let imm = 0, imm2 = 0;
@@ -284,28 +344,28 @@ export function decode(cpu: Cpu, d: number): void {
       imm2 = fetch16(cpu, base, len); len += 2;
       break;
     case IMM_MOFFS:
-      if (ad32) { disp = fetch32(cpu, base, len); len += 4; } else { disp = fetch16(cpu, base, len); len += 2; ea |= EA_ADDR16; }
+      if (ad32) { disp = fetch32(cpu, base, len); len += 4; } else { disp = fetch16(cpu, base, len); len += 2; ea |= Ea.ADDR16; }
       break;
     case IMM_WB:
       imm = fetch16(cpu, base, len); len += 2;
       imm2 = fetch8(cpu, (base + len) | 0); len++;
       break;
   }
-  if (len > 15) raise(EXC_GP, 0);
-  if (pfx & PFX_LOCK) {
-    if ((info & LF_LOCKABLE) === 0 || modrm >= 0xc0) { cpu.noteUndefined(opcode, modrm, "LOCK prefix on a non-lockable form"); raise(EXC_UD); }
+  if (len > 15) raise(Exc.GP, 0);
+  if (pfx & Pfx.LOCK) {
+    if ((info & LF_LOCKABLE) === 0 || modrm >= 0xc0) { cpu.noteUndefined(opcode, modrm, "LOCK prefix on a non-lockable form"); raise(Exc.UD); }
   }
   // Every byte of the instruction must lie within the CS limit (SDM Vol.3 5.3).
-  if (((eip >>> 0) + len - 1) > (cpu.segLimit[CS] >>> 0)) raise(EXC_GP, 0);
-  if (!ad32 && (info & LF_MODRM) === 0) ea |= EA_ADDR16;
-  dec[d + D_HANDLER] = ((info & 0xfff) << 1) | (op32 ? 1 : 0);
-  dec[d + D_MODRM] = modrm;
-  dec[d + D_EA] = ea;
-  dec[d + D_DISP] = disp;
-  dec[d + D_IMM] = imm;
-  dec[d + D_IMM2] = imm2;
-  dec[d + D_LEN] = len | pfx | (op32 ? PFX_OP32 : 0) | (ad32 ? PFX_AD32 : 0);
-  dec[d + D_OPCODE] = opcode;
+  if (((eip >>> 0) + len - 1) > (cpu.segLimit[Seg.CS] >>> 0)) raise(Exc.GP, 0);
+  if (!ad32 && (info & LF_MODRM) === 0) ea |= Ea.ADDR16;
+  dec[d + Rec.HANDLER] = ((info & 0xfff) << 1) | (op32 ? 1 : 0);
+  dec[d + Rec.MODRM] = modrm;
+  dec[d + Rec.EA] = ea;
+  dec[d + Rec.DISP] = disp;
+  dec[d + Rec.IMM] = imm;
+  dec[d + Rec.IMM2] = imm2;
+  dec[d + Rec.LEN] = len | pfx | (op32 ? Pfx.OP32 : 0) | (ad32 ? Pfx.AD32 : 0);
+  dec[d + Rec.OPCODE] = opcode;
 }
 
 function fetch16(cpu: Cpu, base: number, off: number): number {
@@ -318,16 +378,16 @@ function fetch32(cpu: Cpu, base: number, off: number): number {
 /** Offset (not yet segmented) of the memory operand of the record at d. */
 export function eaOffset(cpu: Cpu, d: number): number {
   const dec = cpu.dec;
-  const ea = dec[d + D_EA];
-  let off = dec[d + D_DISP];
+  const ea = dec[d + Rec.EA];
+  let off = dec[d + Rec.DISP];
   const b = ea & 15;
-  if (b !== EA_NONE) off = (off + cpu.regs[b]) | 0;
+  if (b !== Ea.NONE) off = (off + cpu.regs[b]) | 0;
   const i = (ea >> 4) & 15;
-  if (i !== EA_NONE) off = (off + (cpu.regs[i] << ((ea >> 8) & 3))) | 0;
-  return ea & EA_ADDR16 ? off & 0xffff : off;
+  if (i !== Ea.NONE) off = (off + (cpu.regs[i] << ((ea >> 8) & 3))) | 0;
+  return ea & Ea.ADDR16 ? off & 0xffff : off;
 }
 
 /** Segment register index the memory operand (or string source) of the record at d uses. */
 export function eaSeg(cpu: Cpu, d: number): number {
-  return (cpu.dec[d + D_EA] >> 12) & 7;
+  return (cpu.dec[d + Rec.EA] >> 12) & 7;
 }

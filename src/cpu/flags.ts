@@ -13,18 +13,34 @@
 //   OF add: ((a^res)&(b^res))>>n   sub: ((a^b)&(a^res))>>n   AF: (a^b^res)&0x10   LOGIC: CF=OF=AF=0
 
 import type { Cpu } from "./cpu.js";
-import {
-  EFLAGS_AF, EFLAGS_ARITH, EFLAGS_CF, EFLAGS_OF, EFLAGS_PF, EFLAGS_SF, EFLAGS_ZF,
-} from "./constants.js";
+import { Eflags } from "./constants.js";
 
-export const LZ_ADD = 0, LZ_ADC = 1, LZ_SUB = 2, LZ_SBB = 3, LZ_LOGIC = 4;
+export const enum Lz {
+  ADD = 0,
+  ADC = 1,
+  SUB = 2,
+  SBB = 3,
+  LOGIC = 4,
+}
+// Plain-name aliases kept while older code migrates: imported numbers are NOT inlined by
+// V8 (they cost a load and a hole check each), so new code uses the enum members above.
+/** @deprecated use Lz.ADD */
+export const LZ_ADD = Lz.ADD;
+/** @deprecated use Lz.ADC */
+export const LZ_ADC = Lz.ADC;
+/** @deprecated use Lz.SUB */
+export const LZ_SUB = Lz.SUB;
+/** @deprecated use Lz.SBB */
+export const LZ_SBB = Lz.SBB;
+/** @deprecated use Lz.LOGIC */
+export const LZ_LOGIC = Lz.LOGIC;
 
 /** PARITY[b] = EFLAGS_PF if b has an even number of set bits. */
 export const PARITY = new Uint8Array(256);
 for (let i = 0; i < 256; i++) {
   let b = i, p = 1;
   while (b) { p ^= b & 1; b >>= 1; }
-  PARITY[i] = p ? EFLAGS_PF : 0;
+  PARITY[i] = p ? Eflags.PF : 0;
 }
 
 export function setLazy(cpu: Cpu, op: number, sz: number, a: number, b: number, res: number): void {
@@ -33,34 +49,34 @@ export function setLazy(cpu: Cpu, op: number, sz: number, a: number, b: number, 
   cpu.lzA = a;
   cpu.lzB = b;
   cpu.lzRes = res;
-  cpu.lzMask = EFLAGS_ARITH;
+  cpu.lzMask = Eflags.ARITH;
 }
 
 /** Like setLazy but CF keeps its current value (INC, DEC). */
 export function setLazyKeepCF(cpu: Cpu, op: number, sz: number, a: number, b: number, res: number): void {
   const cf = getCF(cpu);
-  cpu.flags = (cpu.flags & ~EFLAGS_CF) | cf;
+  cpu.flags = (cpu.flags & ~Eflags.CF) | cf;
   cpu.lzOp = op;
   cpu.lzSz = sz;
   cpu.lzA = a;
   cpu.lzB = b;
   cpu.lzRes = res;
-  cpu.lzMask = EFLAGS_ARITH & ~EFLAGS_CF;
+  cpu.lzMask = Eflags.ARITH & ~Eflags.CF;
 }
 
 /** Sets the six status flags eagerly from `bits` (other bits of `bits` are ignored). */
 export function setArith(cpu: Cpu, bits: number): void {
-  cpu.flags = (cpu.flags & ~EFLAGS_ARITH) | (bits & EFLAGS_ARITH);
+  cpu.flags = (cpu.flags & ~Eflags.ARITH) | (bits & Eflags.ARITH);
   cpu.lzMask = 0;
 }
 
 function lazyCF(cpu: Cpu): number {
   const a = cpu.lzA >>> 0, b = cpu.lzB >>> 0, r = cpu.lzRes >>> 0;
   switch (cpu.lzOp) {
-    case LZ_ADD: return r < a ? 1 : 0;
-    case LZ_ADC: return r <= a ? 1 : 0;
-    case LZ_SUB: return a < b ? 1 : 0;
-    case LZ_SBB: return a <= b ? 1 : 0;
+    case Lz.ADD: return r < a ? 1 : 0;
+    case Lz.ADC: return r <= a ? 1 : 0;
+    case Lz.SUB: return a < b ? 1 : 0;
+    case Lz.SBB: return a <= b ? 1 : 0;
     default: return 0;
   }
 }
@@ -68,30 +84,30 @@ function lazyCF(cpu: Cpu): number {
 function lazyOF(cpu: Cpu): number {
   const a = cpu.lzA, b = cpu.lzB, r = cpu.lzRes, n = cpu.lzSz;
   switch (cpu.lzOp) {
-    case LZ_ADD: case LZ_ADC: return (((a ^ r) & (b ^ r)) >>> n) & 1;
-    case LZ_SUB: case LZ_SBB: return (((a ^ b) & (a ^ r)) >>> n) & 1;
+    case Lz.ADD: case Lz.ADC: return (((a ^ r) & (b ^ r)) >>> n) & 1;
+    case Lz.SUB: case Lz.SBB: return (((a ^ b) & (a ^ r)) >>> n) & 1;
     default: return 0;
   }
 }
 
 export function getCF(cpu: Cpu): number {
-  return cpu.lzMask & EFLAGS_CF ? lazyCF(cpu) : cpu.flags & EFLAGS_CF;
+  return cpu.lzMask & Eflags.CF ? lazyCF(cpu) : cpu.flags & Eflags.CF;
 }
 export function getZF(cpu: Cpu): boolean {
-  return cpu.lzMask & EFLAGS_ZF ? cpu.lzRes === 0 : (cpu.flags & EFLAGS_ZF) !== 0;
+  return cpu.lzMask & Eflags.ZF ? cpu.lzRes === 0 : (cpu.flags & Eflags.ZF) !== 0;
 }
 export function getSF(cpu: Cpu): boolean {
-  return cpu.lzMask & EFLAGS_SF ? ((cpu.lzRes >>> cpu.lzSz) & 1) !== 0 : (cpu.flags & EFLAGS_SF) !== 0;
+  return cpu.lzMask & Eflags.SF ? ((cpu.lzRes >>> cpu.lzSz) & 1) !== 0 : (cpu.flags & Eflags.SF) !== 0;
 }
 export function getOF(cpu: Cpu): boolean {
-  return cpu.lzMask & EFLAGS_OF ? lazyOF(cpu) !== 0 : (cpu.flags & EFLAGS_OF) !== 0;
+  return cpu.lzMask & Eflags.OF ? lazyOF(cpu) !== 0 : (cpu.flags & Eflags.OF) !== 0;
 }
 export function getPF(cpu: Cpu): boolean {
-  return cpu.lzMask & EFLAGS_PF ? PARITY[cpu.lzRes & 0xff] !== 0 : (cpu.flags & EFLAGS_PF) !== 0;
+  return cpu.lzMask & Eflags.PF ? PARITY[cpu.lzRes & 0xff] !== 0 : (cpu.flags & Eflags.PF) !== 0;
 }
 export function getAF(cpu: Cpu): boolean {
-  if (cpu.lzMask & EFLAGS_AF) return cpu.lzOp !== LZ_LOGIC && ((cpu.lzA ^ cpu.lzB ^ cpu.lzRes) & 0x10) !== 0;
-  return (cpu.flags & EFLAGS_AF) !== 0;
+  if (cpu.lzMask & Eflags.AF) return cpu.lzOp !== Lz.LOGIC && ((cpu.lzA ^ cpu.lzB ^ cpu.lzRes) & 0x10) !== 0;
+  return (cpu.flags & Eflags.AF) !== 0;
 }
 
 /** The full EFLAGS value with every lazy flag materialized. */
@@ -99,12 +115,12 @@ export function getEflags(cpu: Cpu): number {
   const m = cpu.lzMask;
   if (m === 0) return cpu.flags;
   let f = cpu.flags & ~m;
-  if (m & EFLAGS_CF) f |= lazyCF(cpu);
-  if (m & EFLAGS_PF) f |= PARITY[cpu.lzRes & 0xff];
-  if ((m & EFLAGS_AF) && cpu.lzOp !== LZ_LOGIC) f |= (cpu.lzA ^ cpu.lzB ^ cpu.lzRes) & EFLAGS_AF;
-  if ((m & EFLAGS_ZF) && cpu.lzRes === 0) f |= EFLAGS_ZF;
-  if (m & EFLAGS_SF) f |= ((cpu.lzRes >>> cpu.lzSz) & 1) << 7;
-  if (m & EFLAGS_OF) f |= lazyOF(cpu) << 11;
+  if (m & Eflags.CF) f |= lazyCF(cpu);
+  if (m & Eflags.PF) f |= PARITY[cpu.lzRes & 0xff];
+  if ((m & Eflags.AF) && cpu.lzOp !== Lz.LOGIC) f |= (cpu.lzA ^ cpu.lzB ^ cpu.lzRes) & Eflags.AF;
+  if ((m & Eflags.ZF) && cpu.lzRes === 0) f |= Eflags.ZF;
+  if (m & Eflags.SF) f |= ((cpu.lzRes >>> cpu.lzSz) & 1) << 7;
+  if (m & Eflags.OF) f |= lazyOF(cpu) << 11;
   return f;
 }
 

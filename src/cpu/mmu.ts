@@ -17,13 +17,45 @@
 // segment, execute-only code, expand-down data): those go to segCheckSlow.
 
 import type { Cpu } from "./cpu.js";
-import { CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, DESC_DC, DESC_DB, DESC_UNUSABLE, DESC_CODE, DESC_RW, EXC_GP, EXC_SS, PFEC_P, PFEC_U, PFEC_W, PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US, SS } from "./constants.js";
+import { Cr0, Cr4, Desc, Exc, Pfec, Pte, Seg } from "./constants.js";
 import { raise, raisePageFault } from "./fault.js";
 import { ACC_READ, ACC_WRITE } from "./memory.js";
 import { dataBreakpointAccess, pageHasDataBreakpoint } from "./system/debug.js";
 import { walkPae } from "./pae.js";
 
-export const TLB_RS = 1, TLB_WS = 2, TLB_RU = 4, TLB_WU = 8, TLB_G = 16, TLB_NEVER = 64;
+export const enum TlbBit {
+  RS = 1,
+  WS = 2,
+  RU = 4,
+  WU = 8,
+  G = 16,
+  NEVER = 64,
+}
+export const enum Xl {
+  WRITE = 1,
+  USER = 2,
+  FETCH = 4,
+}
+// Plain-name aliases kept while older code migrates: imported numbers are NOT inlined by
+// V8 (they cost a load and a hole check each), so new code uses the enum members above.
+/** @deprecated use TlbBit.RS */
+export const TLB_RS = TlbBit.RS;
+/** @deprecated use TlbBit.WS */
+export const TLB_WS = TlbBit.WS;
+/** @deprecated use TlbBit.RU */
+export const TLB_RU = TlbBit.RU;
+/** @deprecated use TlbBit.WU */
+export const TLB_WU = TlbBit.WU;
+/** @deprecated use TlbBit.G */
+export const TLB_G = TlbBit.G;
+/** @deprecated use TlbBit.NEVER */
+export const TLB_NEVER = TlbBit.NEVER;
+/** @deprecated use Xl.WRITE */
+export const XL_WRITE = Xl.WRITE;
+/** @deprecated use Xl.USER */
+export const XL_USER = Xl.USER;
+/** @deprecated use Xl.FETCH */
+export const XL_FETCH = Xl.FETCH;
 const TLB_LIST_MAX = 8192;
 
 export class Tlb {
@@ -42,7 +74,7 @@ export class Tlb {
       // The list overflowed: entries may exist that it does not name. Sweep the whole array.
       let n = 0, overflow = false;
       for (let v = 0; v < f.length; v++) {
-        if (f[v] & TLB_G) { if (n < TLB_LIST_MAX) l[n++] = v; else overflow = true; } else f[v] = 0;
+        if (f[v] & TlbBit.G) { if (n < TLB_LIST_MAX) l[n++] = v; else overflow = true; } else f[v] = 0;
       }
       // More global entries than the list holds: stay in overflow mode so the next flush sweeps.
       this.count = overflow ? TLB_LIST_MAX : n;
@@ -51,7 +83,7 @@ export class Tlb {
     let n = 0;
     for (let i = 0; i < this.count; i++) {
       const v = l[i];
-      if (keepGlobal && (f[v] & TLB_G)) l[n++] = v;
+      if (keepGlobal && (f[v] & TlbBit.G)) l[n++] = v;
       else f[v] = 0;
     }
     this.count = n;
@@ -76,12 +108,12 @@ export class Tlb {
   revokeWrite(hostPage: number): void {
     const f = this.flags, h = this.host, l = this.list;
     if (this.count >= TLB_LIST_MAX) {
-      for (let v = 0; v < f.length; v++) if (f[v] && (h[v] >>> 12) === hostPage) f[v] &= ~(TLB_WS | TLB_WU);
+      for (let v = 0; v < f.length; v++) if (f[v] && (h[v] >>> 12) === hostPage) f[v] &= ~(TlbBit.WS | TlbBit.WU);
       return;
     }
     for (let i = 0; i < this.count; i++) {
       const v = l[i];
-      if ((h[v] >>> 12) === hostPage) f[v] &= ~(TLB_WS | TLB_WU);
+      if ((h[v] >>> 12) === hostPage) f[v] &= ~(TlbBit.WS | TlbBit.WU);
     }
   }
 
@@ -97,7 +129,6 @@ export class Tlb {
  * Access kinds for translate(): low bit write, then user (CPL 3 data access, not implicit), then
  * instruction fetch (not a data access: data breakpoints ignore it).
  */
-export const XL_WRITE = 1, XL_USER = 2, XL_FETCH = 4;
 
 /**
  * Walks the guest page tables for `lin` (32-bit paging, 4 KiB and 4 MiB pages; SDM Vol.3 4.3),
@@ -105,51 +136,51 @@ export const XL_WRITE = 1, XL_USER = 2, XL_FETCH = 4;
  * Raises #PF with the architectural error code and CR2 on failure.
  */
 export function walk(cpu: Cpu, lin: number, kind: number): number {
-  const write = (kind & XL_WRITE) !== 0, user = (kind & XL_USER) !== 0;
+  const write = (kind & Xl.WRITE) !== 0, user = (kind & Xl.USER) !== 0;
   const vpn = lin >>> 12;
-  if ((cpu.cr0 & CR0_PG) === 0) {
-    fill(cpu, vpn, lin & ~0xfff, TLB_RS | TLB_WS | TLB_RU | TLB_WU);
+  if ((cpu.cr0 & Cr0.PG) === 0) {
+    fill(cpu, vpn, lin & ~0xfff, TlbBit.RS | TlbBit.WS | TlbBit.RU | TlbBit.WU);
     return lin;
   }
-  if ((cpu.cr4 & CR4_PAE) !== 0) return walkPae(cpu, lin, kind);
+  if ((cpu.cr4 & Cr4.PAE) !== 0) return walkPae(cpu, lin, kind);
   const pdeAddr = (cpu.cr3 & ~0xfff) | ((lin >>> 22) << 2);
   const pde = readPhys32(cpu, pdeAddr);
-  const errBase = (write ? PFEC_W : 0) | (user ? PFEC_U : 0);
-  if ((pde & PTE_P) === 0) raisePageFault(lin, errBase);
+  const errBase = (write ? Pfec.W : 0) | (user ? Pfec.U : 0);
+  if ((pde & Pte.P) === 0) raisePageFault(lin, errBase);
   let leaf: number, leafAddr: number, rw: number, us: number, frame: number;
-  if ((pde & PTE_PS) !== 0 && (cpu.cr4 & CR4_PSE) !== 0) {
+  if ((pde & Pte.PS) !== 0 && (cpu.cr4 & Cr4.PSE) !== 0) {
     leaf = pde; leafAddr = pdeAddr;
-    rw = pde & PTE_RW; us = pde & PTE_US;
+    rw = pde & Pte.RW; us = pde & Pte.US;
     frame = (pde & 0xffc00000) | (lin & 0x3ff000);
     cpu.tlb.large[vpn >>> 10] = 1;
   } else {
     const pteAddr = (pde & ~0xfff) | (((lin >>> 12) & 0x3ff) << 2);
     const pte = readPhys32(cpu, pteAddr);
-    if ((pte & PTE_P) === 0) raisePageFault(lin, errBase);
+    if ((pte & Pte.P) === 0) raisePageFault(lin, errBase);
     // Permission checks below need the directory's bits too; A is set on the directory entry
     // only once the walk succeeds, as the SDM allows (4.8: A bits are set on successful walks).
     leaf = pte; leafAddr = pteAddr;
-    rw = pde & pte & PTE_RW; us = pde & pte & PTE_US;
+    rw = pde & pte & Pte.RW; us = pde & pte & Pte.US;
     frame = pte & ~0xfff;
-    if (!checkPerm(cpu, rw, us, write, user)) raisePageFault(lin, errBase | PFEC_P);
-    if ((pde & PTE_A) === 0) writePhys32(cpu, pdeAddr, pde | PTE_A);
+    if (!checkPerm(cpu, rw, us, write, user)) raisePageFault(lin, errBase | Pfec.P);
+    if ((pde & Pte.A) === 0) writePhys32(cpu, pdeAddr, pde | Pte.A);
   }
-  if (!checkPerm(cpu, rw, us, write, user)) raisePageFault(lin, errBase | PFEC_P);
-  let newLeaf = leaf | PTE_A;
-  if (write) newLeaf |= PTE_D;
+  if (!checkPerm(cpu, rw, us, write, user)) raisePageFault(lin, errBase | Pfec.P);
+  let newLeaf = leaf | Pte.A;
+  if (write) newLeaf |= Pte.D;
   if (newLeaf !== leaf) writePhys32(cpu, leafAddr, newLeaf);
-  const dirty = (newLeaf & PTE_D) !== 0;
-  let f = TLB_RS;
-  if (dirty && (rw || (cpu.cr0 & CR0_WP) === 0)) f |= TLB_WS;
-  if (us) { f |= TLB_RU; if (dirty && rw) f |= TLB_WU; }
-  if ((leaf & PTE_G) && (cpu.cr4 & CR4_PGE)) f |= TLB_G;
+  const dirty = (newLeaf & Pte.D) !== 0;
+  let f = TlbBit.RS;
+  if (dirty && (rw || (cpu.cr0 & Cr0.WP) === 0)) f |= TlbBit.WS;
+  if (us) { f |= TlbBit.RU; if (dirty && rw) f |= TlbBit.WU; }
+  if ((leaf & Pte.G) && (cpu.cr4 & Cr4.PGE)) f |= TlbBit.G;
   fill(cpu, vpn, frame, f);
   return frame | (lin & 0xfff);
 }
 
 function checkPerm(cpu: Cpu, rw: number, us: number, write: boolean, user: boolean): boolean {
   if (user) return us !== 0 && (!write || rw !== 0);
-  return !write || rw !== 0 || (cpu.cr0 & CR0_WP) === 0;
+  return !write || rw !== 0 || (cpu.cr0 & Cr0.WP) === 0;
 }
 
 /** Records lin page → host page; pages with no RAM behind them get no access bits (slow path). */
@@ -158,13 +189,13 @@ export function fillTlb(cpu: Cpu, vpn: number, gpaPage: number, flags: number): 
 }
 function fill(cpu: Cpu, vpn: number, gpaPage: number, flags: number): void {
   const h = cpu.phys.translate(gpaPage, ACC_READ);
-  if (h < 0) { cpu.tlb.insert(vpn, 0, flags & TLB_G); return; }
+  if (h < 0) { cpu.tlb.insert(vpn, 0, flags & TlbBit.G); return; }
   // A page holding a data breakpoint stays on the slow path, where breakpoints are checked.
-  if (cpu.dbgDataLive && pageHasDataBreakpoint(cpu, vpn)) { cpu.tlb.insert(vpn, 0, flags & TLB_G); return; }
+  if (cpu.dbgDataLive && pageHasDataBreakpoint(cpu, vpn)) { cpu.tlb.insert(vpn, 0, flags & TlbBit.G); return; }
   // A page whose writes go elsewhere (ROM) is cached for reads only.
-  if ((flags & (TLB_WS | TLB_WU)) && cpu.phys.translate(gpaPage, ACC_WRITE) !== h) flags &= ~(TLB_WS | TLB_WU);
-  if (cpu.mem.codePage[h >>> 12]) flags &= ~(TLB_WS | TLB_WU);
-  if (flags & (TLB_WS | TLB_WU)) cpu.mem.dirty[h >>> 12] = 1;
+  if ((flags & (TlbBit.WS | TlbBit.WU)) && cpu.phys.translate(gpaPage, ACC_WRITE) !== h) flags &= ~(TlbBit.WS | TlbBit.WU);
+  if (cpu.mem.codePage[h >>> 12]) flags &= ~(TlbBit.WS | TlbBit.WU);
+  if (flags & (TlbBit.WS | TlbBit.WU)) cpu.mem.dirty[h >>> 12] = 1;
   cpu.tlb.insert(vpn, h, flags);
 }
 
@@ -211,7 +242,7 @@ function linByte(cpu: Cpu, lin: number, kind: number): number {
 /** Slow read of `size` bytes at `lin`: page crossing, MMIO, alignment check, TLB miss. */
 export function readLinSlow(cpu: Cpu, lin: number, size: number, kind: number): number {
   alignCheck(cpu, lin, size, kind);
-  if (cpu.dbgDataLive && (kind & XL_FETCH) === 0) dataBreakpointAccess(cpu, lin, size, false);
+  if (cpu.dbgDataLive && (kind & Xl.FETCH) === 0) dataBreakpointAccess(cpu, lin, size, false);
   const off = lin & 0xfff;
   if (off + size <= 4096) {
     const gpa = walk(cpu, lin, kind);
@@ -235,7 +266,7 @@ export function writeLinSlow(cpu: Cpu, lin: number, size: number, v: number, kin
   alignCheck(cpu, lin, size, kind);
   if (cpu.dbgDataLive) dataBreakpointAccess(cpu, lin, size, true);
   const off = lin & 0xfff;
-  const k = kind | XL_WRITE;
+  const k = kind | Xl.WRITE;
   if (off + size <= 4096) {
     const gpa = walk(cpu, lin, k);
     const h = cpu.phys.translate(gpa, ACC_WRITE);
@@ -260,13 +291,13 @@ export function writeLinSlow(cpu: Cpu, lin: number, size: number, v: number, kin
 /** Checks that a write of `size` bytes at `lin` would succeed (for read-modify-write and multi-part writes). */
 export function probeWriteLin(cpu: Cpu, lin: number, size: number, kind: number): void {
   alignCheck(cpu, lin, size, kind);
-  walk(cpu, lin, kind | XL_WRITE);
-  if ((lin & 0xfff) + size > 4096) walk(cpu, (lin + size - 1) & ~0xfff, kind | XL_WRITE);
+  walk(cpu, lin, kind | Xl.WRITE);
+  if ((lin & 0xfff) + size > 4096) walk(cpu, (lin + size - 1) & ~0xfff, kind | Xl.WRITE);
 }
 
 function alignCheck(cpu: Cpu, lin: number, size: number, kind: number): void {
   // #AC (SDM Vol.3 6.15 vector 17): CPL 3 data access, CR0.AM and EFLAGS.AC set, misaligned.
-  if (cpu.alignCheckLive && (kind & XL_USER) && (lin & (size - 1)) !== 0) raise(17, 0);
+  if (cpu.alignCheckLive && (kind & Xl.USER) && (lin & (size - 1)) !== 0) raise(17, 0);
 }
 
 // ---- the fast paths used by instructions: segment-relative, at the current privilege ----
@@ -338,16 +369,16 @@ export function linearOf(cpu: Cpu, seg: number, off: number, size: number, write
  */
 export function segCheckSlow(cpu: Cpu, seg: number, off: number, size: number, write: boolean): void {
   const attr = cpu.segAttr[seg];
-  const vec = seg === SS ? EXC_SS : EXC_GP;
-  if (attr & DESC_UNUSABLE) raise(vec, 0);
-  const code = (attr & DESC_CODE) !== 0;
-  if (write && (code || (attr & DESC_RW) === 0)) raise(vec, 0);
-  if (!write && code && (attr & DESC_RW) === 0) raise(vec, 0);
+  const vec = seg === Seg.SS ? Exc.SS : Exc.GP;
+  if (attr & Desc.UNUSABLE) raise(vec, 0);
+  const code = (attr & Desc.CODE) !== 0;
+  if (write && (code || (attr & Desc.RW) === 0)) raise(vec, 0);
+  if (!write && code && (attr & Desc.RW) === 0) raise(vec, 0);
   const o = off >>> 0, end = o + size - 1;
   const limit = cpu.segLimit[seg] >>> 0;
-  if (!code && (attr & DESC_DC) !== 0) {
+  if (!code && (attr & Desc.DC) !== 0) {
     // Expand-down: valid offsets are limit+1 .. 0xffff or 0xffffffff (by the B flag).
-    const top = (attr & DESC_DB) ? 0xffffffff : 0xffff;
+    const top = (attr & Desc.DB) ? 0xffffffff : 0xffff;
     if (o <= limit || end > top) raise(vec, 0);
     return;
   }

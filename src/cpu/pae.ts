@@ -11,9 +11,9 @@
 // reserved-bit fault (#PF with RSVD), never silently truncated.
 
 import type { Cpu } from "./cpu.js";
-import { CR0_WP, CR4_PGE, EXC_GP, PFEC_P, PFEC_RSVD, PFEC_U, PFEC_W, PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US } from "./constants.js";
+import { Cr0, Cr4, Exc, Pfec, Pte } from "./constants.js";
 import { raise, raisePageFault } from "./fault.js";
-import { fillTlb, readPhys32, TLB_RS, TLB_RU, TLB_G, TLB_WS, TLB_WU, writePhys32, XL_USER, XL_WRITE } from "./mmu.js";
+import { fillTlb, readPhys32, writePhys32, TlbBit, Xl } from "./mmu.js";
 
 /** Reserved low bits of a PDPTE (1-2, 5-8). */
 const PDPTE_RSVD_LO = 0x1e6;
@@ -32,14 +32,14 @@ export function loadPdptes(cpu: Cpu, cr3: number): void {
   const base = cr3 & ~0x1f;
   for (let i = 0; i < 4; i++) {
     const lo = readPhys32(cpu, (base + 8 * i) | 0), hi = readPhys32(cpu, (base + 8 * i + 4) | 0);
-    if ((lo & PTE_P) !== 0 && ((lo & PDPTE_RSVD_LO) !== 0 || (hi & HI_RSVD) !== 0)) raise(EXC_GP, 0);
+    if ((lo & Pte.P) !== 0 && ((lo & PDPTE_RSVD_LO) !== 0 || (hi & HI_RSVD) !== 0)) raise(Exc.GP, 0);
     scratch[2 * i] = lo; scratch[2 * i + 1] = hi;
   }
   cpu.pdpte.set(scratch);
 }
 
 function reservedFault(lin: number, err: number): never {
-  return raisePageFault(lin, err | PFEC_P | PFEC_RSVD);
+  return raisePageFault(lin, err | Pfec.P | Pfec.RSVD);
 }
 
 function above4G(cpu: Cpu, lin: number, err: number): never {
@@ -50,28 +50,28 @@ function above4G(cpu: Cpu, lin: number, err: number): never {
 
 function allowed(cpu: Cpu, rw: number, us: number, write: boolean, user: boolean): boolean {
   if (user) return us !== 0 && (!write || rw !== 0);
-  return !write || rw !== 0 || (cpu.cr0 & CR0_WP) === 0;
+  return !write || rw !== 0 || (cpu.cr0 & Cr0.WP) === 0;
 }
 
 /** The PAE counterpart of mmu.ts walk(): same contract (guest-physical address, TLB filled, #PF on failure). */
 export function walkPae(cpu: Cpu, lin: number, kind: number): number {
-  const write = (kind & XL_WRITE) !== 0, user = (kind & XL_USER) !== 0;
+  const write = (kind & Xl.WRITE) !== 0, user = (kind & Xl.USER) !== 0;
   const vpn = lin >>> 12;
-  const err = (write ? PFEC_W : 0) | (user ? PFEC_U : 0);
+  const err = (write ? Pfec.W : 0) | (user ? Pfec.U : 0);
   const i = lin >>> 30;
   const pdpLo = cpu.pdpte[2 * i], pdpHi = cpu.pdpte[2 * i + 1];
-  if ((pdpLo & PTE_P) === 0) raisePageFault(lin, err);
+  if ((pdpLo & Pte.P) === 0) raisePageFault(lin, err);
   if (pdpHi !== 0) above4G(cpu, lin, err);
   const pdeAddr = (pdpLo & ~0xfff) + (((lin >>> 21) & 0x1ff) << 3);
   const pde = readPhys32(cpu, pdeAddr), pdeHi = readPhys32(cpu, pdeAddr + 4);
-  if ((pde & PTE_P) === 0) raisePageFault(lin, err);
+  if ((pde & Pte.P) === 0) raisePageFault(lin, err);
   if ((pdeHi & HI_RSVD) !== 0) reservedFault(lin, err);
   let leaf: number, leafAddr: number, rw: number, us: number, frame: number;
-  if ((pde & PTE_PS) !== 0) {
+  if ((pde & Pte.PS) !== 0) {
     if ((pde & PDE2M_RSVD_LO) !== 0) reservedFault(lin, err);
     leaf = pde; leafAddr = pdeAddr;
-    rw = pde & PTE_RW; us = pde & PTE_US;
-    if (!allowed(cpu, rw, us, write, user)) raisePageFault(lin, err | PFEC_P);
+    rw = pde & Pte.RW; us = pde & Pte.US;
+    if (!allowed(cpu, rw, us, write, user)) raisePageFault(lin, err | Pfec.P);
     if (pdeHi !== 0) above4G(cpu, lin, err);
     frame = (pde & 0xffe00000) | (lin & 0x1ff000);
     cpu.tlb.large[vpn >>> 10] = 1;
@@ -79,23 +79,23 @@ export function walkPae(cpu: Cpu, lin: number, kind: number): number {
     if (pdeHi !== 0) above4G(cpu, lin, err);
     const pteAddr = (pde & ~0xfff) + (((lin >>> 12) & 0x1ff) << 3);
     const pte = readPhys32(cpu, pteAddr), pteHi = readPhys32(cpu, pteAddr + 4);
-    if ((pte & PTE_P) === 0) raisePageFault(lin, err);
+    if ((pte & Pte.P) === 0) raisePageFault(lin, err);
     if ((pteHi & HI_RSVD) !== 0) reservedFault(lin, err);
     leaf = pte; leafAddr = pteAddr;
-    rw = pde & pte & PTE_RW; us = pde & pte & PTE_US;
-    if (!allowed(cpu, rw, us, write, user)) raisePageFault(lin, err | PFEC_P);
+    rw = pde & pte & Pte.RW; us = pde & pte & Pte.US;
+    if (!allowed(cpu, rw, us, write, user)) raisePageFault(lin, err | Pfec.P);
     if (pteHi !== 0) above4G(cpu, lin, err);
     frame = pte & ~0xfff;
-    if ((pde & PTE_A) === 0) writePhys32(cpu, pdeAddr, pde | PTE_A);
+    if ((pde & Pte.A) === 0) writePhys32(cpu, pdeAddr, pde | Pte.A);
   }
-  let newLeaf = leaf | PTE_A;
-  if (write) newLeaf |= PTE_D;
+  let newLeaf = leaf | Pte.A;
+  if (write) newLeaf |= Pte.D;
   if (newLeaf !== leaf) writePhys32(cpu, leafAddr, newLeaf);
-  const dirty = (newLeaf & PTE_D) !== 0;
-  let f = TLB_RS;
-  if (dirty && (rw || (cpu.cr0 & CR0_WP) === 0)) f |= TLB_WS;
-  if (us) { f |= TLB_RU; if (dirty && rw) f |= TLB_WU; }
-  if ((leaf & PTE_G) && (cpu.cr4 & CR4_PGE)) f |= TLB_G;
+  const dirty = (newLeaf & Pte.D) !== 0;
+  let f = TlbBit.RS;
+  if (dirty && (rw || (cpu.cr0 & Cr0.WP) === 0)) f |= TlbBit.WS;
+  if (us) { f |= TlbBit.RU; if (dirty && rw) f |= TlbBit.WU; }
+  if ((leaf & Pte.G) && (cpu.cr4 & Cr4.PGE)) f |= TlbBit.G;
   fillTlb(cpu, vpn, frame, f);
   return frame | (lin & 0xfff);
 }

@@ -7,7 +7,7 @@
 // a hung guest.
 
 import { Cpu, STOP_HALT, STOP_REQUEST, STOP_SHUTDOWN } from "../cpu/cpu.js";
-import { CS, CR0_PE, DESC_A, DESC_CODE, DESC_DB, DESC_G, DESC_P, DESC_RW, DESC_S, EFLAGS_IF, ESP } from "../cpu/constants.js";
+import { Cr0, Desc, Eflags, Reg, Seg } from "../cpu/constants.js";
 import { i686Model, type CpuModel } from "../cpu/cpuid.js";
 import { HostMemory, PhysicalMap } from "../cpu/memory.js";
 import { loadSegmentReal } from "../cpu/system/segments.js";
@@ -103,18 +103,18 @@ export class Machine {
   enter(e: EntryState): void {
     const cpu = this.cpu;
     if (e.mode === "real16") {
-      cpu.cr0 &= ~CR0_PE;
-      loadSegmentReal(cpu, CS, e.cs);
+      cpu.cr0 &= ~Cr0.PE;
+      loadSegmentReal(cpu, Seg.CS, e.cs);
       for (const s of [0, 2, 3, 4, 5]) loadSegmentReal(cpu, s, e.ss !== undefined && s === 2 ? e.ss : 0);
       cpu.eip = e.ip & 0xffff;
-      cpu.regs[ESP] = e.sp ?? 0xfffe;
+      cpu.regs[Reg.ESP] = e.sp ?? 0xfffe;
     } else {
-      cpu.cr0 |= CR0_PE;
-      const code = DESC_P | DESC_S | DESC_CODE | DESC_RW | DESC_A | DESC_DB | DESC_G;
-      const data = DESC_P | DESC_S | DESC_RW | DESC_A | DESC_DB | DESC_G;
-      for (let s = 0; s < 6; s++) cpu.setSegCache(s, s === CS ? 0x08 : 0x10, 0, -1, s === CS ? code : data);
+      cpu.cr0 |= Cr0.PE;
+      const code = Desc.P | Desc.S | Desc.CODE | Desc.RW | Desc.A | Desc.DB | Desc.G;
+      const data = Desc.P | Desc.S | Desc.RW | Desc.A | Desc.DB | Desc.G;
+      for (let s = 0; s < 6; s++) cpu.setSegCache(s, s === Seg.CS ? 0x08 : 0x10, 0, -1, s === Seg.CS ? code : data);
       cpu.eip = e.eip;
-      cpu.regs[ESP] = e.esp ?? 0;
+      cpu.regs[Reg.ESP] = e.esp ?? 0;
       for (const [k, v] of Object.entries(e.regs ?? {})) cpu.regs[Number(k)] = v as number;
     }
     cpu.updateMode();
@@ -133,9 +133,9 @@ export class Machine {
       if (stop === STOP_REQUEST) return { kind: "stopped" };
       if (stop === STOP_HALT) {
         this.vmm.noteHalt();
-        if (this.platform.pic.interruptPending() && (cpu.flags & EFLAGS_IF)) continue;
+        if (this.platform.pic.interruptPending() && (cpu.flags & Eflags.IF)) continue;
         const next = clock.nextDeadlineIcount();
-        if ((cpu.flags & EFLAGS_IF) === 0) return { kind: "hung", reason: `HLT with interrupts disabled at ${cpu.whereText()}` };
+        if ((cpu.flags & Eflags.IF) === 0) return { kind: "hung", reason: `HLT with interrupts disabled at ${cpu.whereText()}` };
         if (next === Infinity) return { kind: "hung", reason: `HLT with no timer armed to wake it at ${cpu.whereText()}` };
         // Skip idle guest time to the earliest deadline; it fires at the current icount.
         const at = this.earliestDeadlineNs();

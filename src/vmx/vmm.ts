@@ -5,7 +5,7 @@
 // instruction boundaries. Each exit is counted (ExitStats) for `--exit-stats`.
 
 import type { Cpu } from "../cpu/cpu.js";
-import { CS, EAX, EBX, ECX, EDX } from "../cpu/constants.js";
+import { Reg, Seg } from "../cpu/constants.js";
 import { cpuidLookup, type CpuModel } from "../cpu/cpuid.js";
 import type { CpuHost } from "../cpu/host.js";
 import type { IoBus } from "../devices/bus.js";
@@ -39,7 +39,7 @@ export class Vmm implements CpuHost {
 
   /** Guest linear PC of the instruction that exited, for reports. */
   private pc(cpu: Cpu): number {
-    return (cpu.segBase[CS] + cpu.startEip) >>> 0;
+    return (cpu.segBase[Seg.CS] + cpu.startEip) >>> 0;
   }
 
   ioIn(cpu: Cpu, port: number, size: number): number {
@@ -54,8 +54,8 @@ export class Vmm implements CpuHost {
 
   cpuid(cpu: Cpu): void {
     this.stats.count(ExitReason.CPUID);
-    const l = cpuidLookup(this.o.cpuModel, cpu.regs[EAX]);
-    cpu.regs[EAX] = l.eax; cpu.regs[EBX] = l.ebx; cpu.regs[ECX] = l.ecx; cpu.regs[EDX] = l.edx;
+    const l = cpuidLookup(this.o.cpuModel, cpu.regs[Reg.EAX]);
+    cpu.regs[Reg.EAX] = l.eax; cpu.regs[Reg.EBX] = l.ebx; cpu.regs[Reg.ECX] = l.ecx; cpu.regs[Reg.EDX] = l.edx;
   }
 
   rdmsr(_cpu: Cpu, _msr: number): boolean {

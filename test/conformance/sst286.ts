@@ -25,7 +25,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Cpu, STOP_HALT } from "../../src/cpu/cpu.js";
-import { CS, DESC_A, DESC_P, DESC_RW, DESC_S, DS, ES, SS } from "../../src/cpu/constants.js";
+import { Desc, Seg } from "../../src/cpu/constants.js";
 import { getEflags } from "../../src/cpu/flags.js";
 import { makeCpu, real16 } from "../cpu/harness.js";
 
@@ -90,9 +90,9 @@ export function exclusion(t: SstTest): string | undefined {
   return undefined;
 }
 
-const DATA_ATTR = DESC_P | DESC_S | DESC_RW | DESC_A;
+const DATA_ATTR = Desc.P | Desc.S | Desc.RW | Desc.A;
 const REG_INDEX: Array<[keyof SstRegs, number]> = [["ax", 0], ["cx", 1], ["dx", 2], ["bx", 3], ["sp", 4], ["bp", 5], ["si", 6], ["di", 7]];
-const SEG_INDEX: Array<[keyof SstRegs, number]> = [["es", ES], ["cs", CS], ["ss", SS], ["ds", DS]];
+const SEG_INDEX: Array<[keyof SstRegs, number]> = [["es", Seg.ES], ["cs", Seg.CS], ["ss", Seg.SS], ["ds", Seg.DS]];
 const MEM_SIZE = 16 << 20;
 
 let machine: { cpu: Cpu } | undefined;
@@ -112,10 +112,10 @@ export function runSst(t: SstTest): string[] {
   cpu.reset();
   cpu.shutdownReason = "";
   real16(cpu, r.cs, r.ip, r.sp);
-  for (const [name, seg] of SEG_INDEX) if (seg !== CS) cpu.setSegCache(seg, r[name], r[name] << 4, 0xffff, DATA_ATTR);
+  for (const [name, seg] of SEG_INDEX) if (seg !== Seg.CS) cpu.setSegCache(seg, r[name], r[name] << 4, 0xffff, DATA_ATTR);
   // Real-mode CS keeps the RESET attributes (SDM Vol.3 Table 9-1: present, R/W, accessed), so
   // CS-override writes work as on hardware.
-  cpu.setSegCache(CS, r.cs, r.cs << 4, 0xffff, DATA_ATTR);
+  cpu.setSegCache(Seg.CS, r.cs, r.cs << 4, 0xffff, DATA_ATTR);
   for (const [name, i] of REG_INDEX) cpu.regs[i] = r[name];
   cpu.flags = (r.flags & 0x0fff) | 2;
   cpu.lzMask = 0;
@@ -129,7 +129,7 @@ export function runSst(t: SstTest): string[] {
   } catch (e) {
     diffs.push(`emulator error: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (stop !== STOP_HALT && diffs.length === 0) diffs.push(`did not reach HLT (stop reason ${stop}, cs:ip ${hex4(cpu.segSel[CS])}:${hex4(cpu.eip)})`);
+  if (stop !== STOP_HALT && diffs.length === 0) diffs.push(`did not reach HLT (stop reason ${stop}, cs:ip ${hex4(cpu.segSel[Seg.CS])}:${hex4(cpu.eip)})`);
 
   // Registers.
   const want = { ...r, ...t.final.regs };

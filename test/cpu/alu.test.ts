@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { getEflags } from "../../src/cpu/flags.js";
-import { EFLAGS_CF, EFLAGS_OF, EFLAGS_SF, EFLAGS_ZF, EFLAGS_PF, EFLAGS_AF } from "../../src/cpu/constants.js";
+import { Eflags } from "../../src/cpu/constants.js";
 import { flat32, load, makeCpu, real16, runToHalt } from "./harness.js";
 
 function run32(bytes: number[]) {
@@ -15,17 +15,17 @@ describe("ALU", () => {
   it("b8 ff ff ff ff 05 01 00 00 00 mov eax,-1; add eax,1 → 0, CF=1 ZF=1 AF=1 PF=1", () => {
     const { cpu, flags } = run32([0xb8, 0xff, 0xff, 0xff, 0xff, 0x05, 0x01, 0, 0, 0]);
     expect(cpu.regs[0]).toBe(0);
-    expect(flags & (EFLAGS_CF | EFLAGS_ZF | EFLAGS_SF | EFLAGS_OF | EFLAGS_AF | EFLAGS_PF)).toBe(EFLAGS_CF | EFLAGS_ZF | EFLAGS_AF | EFLAGS_PF);
+    expect(flags & (Eflags.CF | Eflags.ZF | Eflags.SF | Eflags.OF | Eflags.AF | Eflags.PF)).toBe(Eflags.CF | Eflags.ZF | Eflags.AF | Eflags.PF);
   });
   it("b8 ff ff ff 7f 40 mov eax,0x7fffffff; inc eax → 0x80000000, OF=1 SF=1, CF kept 0", () => {
     const { cpu, flags } = run32([0xb8, 0xff, 0xff, 0xff, 0x7f, 0x40]);
     expect(cpu.regs[0] >>> 0).toBe(0x80000000);
-    expect(flags & (EFLAGS_CF | EFLAGS_OF | EFLAGS_SF)).toBe(EFLAGS_OF | EFLAGS_SF);
+    expect(flags & (Eflags.CF | Eflags.OF | Eflags.SF)).toBe(Eflags.OF | Eflags.SF);
   });
   it("b3 05 80 eb 07 mov bl,5; sub bl,7 → 0xfe, CF=1 SF=1", () => {
     const { cpu, flags } = run32([0xb3, 0x05, 0x80, 0xeb, 0x07]);
     expect(cpu.regs[3] & 0xff).toBe(0xfe);
-    expect(flags & (EFLAGS_CF | EFLAGS_SF | EFLAGS_ZF)).toBe(EFLAGS_CF | EFLAGS_SF);
+    expect(flags & (Eflags.CF | Eflags.SF | Eflags.ZF)).toBe(Eflags.CF | Eflags.SF);
   });
   it("an opcode with no implementation raises #UD and is reported with its bytes", () => {
     const { cpu, mem, host } = makeCpu();

@@ -2,14 +2,12 @@
 // with given registers, flags and memory, and look at the result.
 
 import type { Cpu } from "../../src/cpu/cpu.js";
-import {
-  EFLAGS_AF, EFLAGS_CF, EFLAGS_FIXED1, EFLAGS_OF, EFLAGS_PF, EFLAGS_SF, EFLAGS_ZF, SS,
-} from "../../src/cpu/constants.js";
+import { Eflags, Seg } from "../../src/cpu/constants.js";
 import { getEflags } from "../../src/cpu/flags.js";
 import type { HostMemory } from "../../src/cpu/memory.js";
 import { flat32, load, makeCpu, real16, runToHalt } from "./harness.js";
 
-export const CF = EFLAGS_CF, PF = EFLAGS_PF, AF = EFLAGS_AF, ZF = EFLAGS_ZF, SF = EFLAGS_SF, OF = EFLAGS_OF;
+export const CF = Eflags.CF, PF = Eflags.PF, AF = Eflags.AF, ZF = Eflags.ZF, SF = Eflags.SF, OF = Eflags.OF;
 export const ARITH = CF | PF | AF | ZF | SF | OF;
 
 export interface Init {
@@ -38,7 +36,7 @@ function prepare(cpu: Cpu, mem: HostMemory, init: Init): void {
   for (const [addr, bytes] of init.mem ?? []) load(mem, addr, bytes);
   for (let i = 0; i < 8; i++) if (i !== 4) cpu.regs[i] = 0;
   for (const [k, v] of Object.entries(init.regs ?? {})) cpu.regs[Number(k)] = v as number;
-  cpu.flags = EFLAGS_FIXED1 | (init.flags ?? 0);
+  cpu.flags = Eflags.FIXED1 | (init.flags ?? 0);
   cpu.lzMask = 0;
 }
 
@@ -87,7 +85,7 @@ export function runReal(code: number[], init: Init = {}): Outcome & { pushedIp: 
   return {
     ...out,
     pushedIp: () => {
-      const sp = (cpu.segBase[SS] + (cpu.regs[4] & 0xffff)) >>> 0;
+      const sp = (cpu.segBase[Seg.SS] + (cpu.regs[4] & 0xffff)) >>> 0;
       return mem.bytes[sp] | (mem.bytes[sp + 1] << 8);
     },
   };

@@ -1,7 +1,7 @@
 // A bare CPU on flat RAM for instruction tests: no machine, ports recorded, CPUID from the i686 model.
 
 import { Cpu, STOP_HALT } from "../../src/cpu/cpu.js";
-import { CS, DESC_A, DESC_CODE, DESC_DB, DESC_G, DESC_P, DESC_RW, DESC_S, CR0_PE, EAX, EBX, ECX, EDX } from "../../src/cpu/constants.js";
+import { Cr0, Desc, Reg, Seg } from "../../src/cpu/constants.js";
 import { cpuidLookup, i686Model } from "../../src/cpu/cpuid.js";
 import type { CpuHost } from "../../src/cpu/host.js";
 import { HostMemory, PhysicalMap } from "../../src/cpu/memory.js";
@@ -16,8 +16,8 @@ export class TestHost implements CpuHost {
   ioIn(_cpu: Cpu, port: number, size: number): number { return this.inValue(port, size); }
   ioOut(_cpu: Cpu, port: number, size: number, value: number): void { this.out.push({ port, size, value }); }
   cpuid(cpu: Cpu): void {
-    const l = cpuidLookup(this.model, cpu.regs[EAX]);
-    cpu.regs[EAX] = l.eax; cpu.regs[EBX] = l.ebx; cpu.regs[ECX] = l.ecx; cpu.regs[EDX] = l.edx;
+    const l = cpuidLookup(this.model, cpu.regs[Reg.EAX]);
+    cpu.regs[Reg.EAX] = l.eax; cpu.regs[Reg.EBX] = l.ebx; cpu.regs[Reg.ECX] = l.ecx; cpu.regs[Reg.EDX] = l.edx;
   }
   rdmsr(): boolean { return false; }
   wrmsr(): boolean { return false; }
@@ -39,10 +39,10 @@ export function makeCpu(memSize = 4 << 20): { cpu: Cpu; host: TestHost; mem: Hos
 
 /** Puts the CPU in 32-bit protected mode with flat 4 GiB segments, as a loader would leave it. */
 export function flat32(cpu: Cpu, eip: number, esp = 0x80000): void {
-  cpu.cr0 |= CR0_PE;
-  const code = DESC_P | DESC_S | DESC_CODE | DESC_RW | DESC_A | DESC_DB | DESC_G;
-  const data = DESC_P | DESC_S | DESC_RW | DESC_A | DESC_DB | DESC_G;
-  for (let s = 0; s < 6; s++) cpu.setSegCache(s, s === CS ? 0x08 : 0x10, 0, -1, s === CS ? code : data);
+  cpu.cr0 |= Cr0.PE;
+  const code = Desc.P | Desc.S | Desc.CODE | Desc.RW | Desc.A | Desc.DB | Desc.G;
+  const data = Desc.P | Desc.S | Desc.RW | Desc.A | Desc.DB | Desc.G;
+  for (let s = 0; s < 6; s++) cpu.setSegCache(s, s === Seg.CS ? 0x08 : 0x10, 0, -1, s === Seg.CS ? code : data);
   cpu.eip = eip;
   cpu.regs[4] = esp;
   cpu.updateMode();
@@ -50,9 +50,9 @@ export function flat32(cpu: Cpu, eip: number, esp = 0x80000): void {
 
 /** Real mode with CS:IP = cs:ip (other segments 0). */
 export function real16(cpu: Cpu, cs: number, ip: number, sp = 0xfffe): void {
-  cpu.cr0 &= ~CR0_PE;
-  for (let s = 0; s < 6; s++) cpu.setSegCache(s, 0, 0, 0xffff, DESC_P | DESC_S | DESC_RW | DESC_A | (s === CS ? DESC_CODE : 0));
-  cpu.setSegCache(CS, cs, cs << 4, 0xffff, DESC_P | DESC_S | DESC_RW | DESC_A); // as a real-mode CS load leaves it
+  cpu.cr0 &= ~Cr0.PE;
+  for (let s = 0; s < 6; s++) cpu.setSegCache(s, 0, 0, 0xffff, Desc.P | Desc.S | Desc.RW | Desc.A | (s === Seg.CS ? Desc.CODE : 0));
+  cpu.setSegCache(Seg.CS, cs, cs << 4, 0xffff, Desc.P | Desc.S | Desc.RW | Desc.A); // as a real-mode CS load leaves it
   cpu.eip = ip;
   cpu.regs[4] = sp;
   cpu.updateMode();

@@ -3,7 +3,7 @@
 // code and the state at delivery, and halts the CPU.
 
 import { describe, expect, it, vi } from "vitest";
-import { CR0_PG, CR0_WP, ECX, EDI, ESI, PTE_P, PTE_RW } from "../../src/cpu/constants.js";
+import { Cr0, Pte, Reg } from "../../src/cpu/constants.js";
 import type { Cpu } from "../../src/cpu/cpu.js";
 import { FAULT } from "../../src/cpu/fault.js";
 import { flat32, load, makeCpu, runToHalt } from "./harness.js";
@@ -29,14 +29,14 @@ const PD = 0x100000, PT = 0x101000;
 function paged(src: string, absent: number[], readOnly: number[]) {
   const m = makeCpu();
   load(m.mem, 0x1000, [...nasm(src, 32, 0x1000), 0xf4]);
-  m.mem.view.setUint32(PD, PT | PTE_P | PTE_RW, true);
+  m.mem.view.setUint32(PD, PT | Pte.P | Pte.RW, true);
   for (let i = 0; i < 1024; i++) {
-    const flags = absent.includes(i) ? 0 : PTE_P | (readOnly.includes(i) ? 0 : PTE_RW);
+    const flags = absent.includes(i) ? 0 : Pte.P | (readOnly.includes(i) ? 0 : Pte.RW);
     m.mem.view.setUint32(PT + 4 * i, (i << 12) | flags, true);
   }
   flat32(m.cpu, 0x1000);
   m.cpu.cr3 = PD;
-  m.cpu.cr0 |= CR0_PG | CR0_WP;
+  m.cpu.cr0 |= Cr0.PG | Cr0.WP;
   m.cpu.flushTlb();
   m.cpu.updateMode();
   seen.length = 0;
@@ -50,7 +50,7 @@ describe("REP string instruction page faults", () => {
     runToHalt(m.cpu);
     expect(seen).toEqual([{ vector: 14, errorCode: 0, eip: 0x1000 + 15, cr2: 0x25000 }]);
     expect(m.cpu.cr2).toBe(0x25000);
-    expect([m.cpu.regs[ECX], m.cpu.regs[ESI], m.cpu.regs[EDI]]).toEqual([84, 0x25000, 0x40010]);
+    expect([m.cpu.regs[Reg.ECX], m.cpu.regs[Reg.ESI], m.cpu.regs[Reg.EDI]]).toEqual([84, 0x25000, 0x40010]);
     expect(Array.from(m.mem.bytes.subarray(0x40000, 0x40011))).toEqual([...Array.from({ length: 16 }, (_, i) => 0x30 + i), 0]);
     expect(m.cpu.icount).toBe(3 + 16);
   });
@@ -58,7 +58,7 @@ describe("REP string instruction page faults", () => {
     const m = paged("mov edi,0x2fff8\nmov ecx,8\nmov eax,0x11223344\nrep stosd", [], [0x30]);
     runToHalt(m.cpu);
     expect(seen).toEqual([{ vector: 14, errorCode: 3, eip: 0x1000 + 15, cr2: 0x30000 }]);
-    expect([m.cpu.regs[ECX], m.cpu.regs[EDI]]).toEqual([6, 0x30000]);
+    expect([m.cpu.regs[Reg.ECX], m.cpu.regs[Reg.EDI]]).toEqual([6, 0x30000]);
     expect(m.mem.view.getUint32(0x2fffc, true)).toBe(0x11223344);
     expect(m.mem.view.getUint32(0x30000, true)).toBe(0);
     expect(m.cpu.icount).toBe(3 + 2);
@@ -68,7 +68,7 @@ describe("REP string instruction page faults", () => {
     const m = paged("std\nmov esi,0x26008\nmov edi,0x40100\nmov ecx,10\nrep movsd", [0x25], []);
     runToHalt(m.cpu);
     expect(seen).toEqual([{ vector: 14, errorCode: 0, eip: 0x1000 + 16, cr2: 0x25ffc }]);
-    expect([m.cpu.regs[ECX], m.cpu.regs[ESI], m.cpu.regs[EDI]]).toEqual([7, 0x25ffc, 0x40100 - 12]);
+    expect([m.cpu.regs[Reg.ECX], m.cpu.regs[Reg.ESI], m.cpu.regs[Reg.EDI]]).toEqual([7, 0x25ffc, 0x40100 - 12]);
     expect(m.cpu.icount).toBe(4 + 3);
   });
 });

@@ -2,7 +2,8 @@
 // the host runner (hostcpu.ts) and returns the same DiffResult.
 //
 // Setup: flat 32-bit protected mode at CPL 0, paging on, with only the three runner pages
-// (code, scratch, stack) identity-mapped, so a stray access faults (#PF) as it does on the host.
+// (code, scratch, stack) identity-mapped, so a stray access faults (#PF) as it does on the host;
+// FS holds the runner's LDT data segment (base SCRATCH_ADDR, limit 0xFFFF).
 // The snippet is followed by HLT (the host runner has its jump there instead).
 //
 // Faults: the CPU is started with excInProgress = #DF, so the first exception takes the
@@ -15,14 +16,12 @@
 // #DB/#BP→SIGTRAP. An instruction budget stands in for the host's alarm (SIGALRM).
 
 import { Cpu, STOP_HALT, STOP_LIMIT, STOP_SHUTDOWN } from "../../src/cpu/cpu.js";
-import { CR0_PG, EFLAGS_FIXED1, EFLAGS_IF, EXC_DF, ESP } from "../../src/cpu/constants.js";
+import { Cr0, Desc, Eflags, Exc, Reg, Seg } from "../../src/cpu/constants.js";
 import { FAULT } from "../../src/cpu/fault.js";
 import { getEflags } from "../../src/cpu/flags.js";
 import type { Fpu } from "../../src/cpu/x87/fpu.js";
 import { flat32, makeCpu, TestHost } from "../cpu/harness.js";
-import {
-  CODE_ADDR, DiffCase, DiffResult, PAGE, SCRATCH_ADDR, SIGALRM, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP, STACK_ADDR,
-} from "./hostcpu.js";
+import { CODE_ADDR, DiffCase, DiffResult, FS_BASE, FS_LIMIT, FS_SELECTOR, PAGE, SCRATCH_ADDR, SIGALRM, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP, STACK_ADDR } from "./hostcpu.js";
 
 const MEM_SIZE = 2 << 20;
 const PD_ADDR = 0x10000, PT_ADDR = 0x11000;
@@ -78,18 +77,19 @@ export function runOnEmu(c: DiffCase): EmuResult {
 
   cpu.reset();
   cpu.shutdownReason = "";
-  flat32(cpu, CODE_ADDR, c.regs[ESP]);
+  flat32(cpu, CODE_ADDR, c.regs[Reg.ESP]);
   for (let i = 0; i < 8; i++) cpu.regs[i] = c.regs[i] | 0;
-  cpu.flags = (c.eflags & FLAGS_LOAD) | EFLAGS_IF | EFLAGS_FIXED1;
+  cpu.setSegCache(Seg.FS, FS_SELECTOR, FS_BASE, FS_LIMIT, Desc.P | Desc.S | Desc.RW | Desc.A | Desc.DB | (3 << Desc.DPL_SHIFT));
+  cpu.flags = (c.eflags & FLAGS_LOAD) | Eflags.IF | Eflags.FIXED1;
   cpu.lzMask = 0;
   cpu.cr3 = PD_ADDR;
-  cpu.cr0 |= CR0_PG;
+  cpu.cr0 |= Cr0.PG;
   cpu.idtrBase = 0;
   cpu.idtrLimit = 0;
   cpu.flushTlb();
   cpu.updateMode();
   if (c.fxsave) fpuFromFxsave(cpu.fpu, c.fxsave);
-  cpu.excInProgress = EXC_DF;
+  cpu.excInProgress = Exc.DF;
 
   let signal = 0, trapno = 0, faultAddr = 0, error: string | undefined;
   const end = CODE_ADDR + c.code.length;

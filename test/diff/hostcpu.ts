@@ -4,7 +4,7 @@
 //
 // API:
 //   runOnHost(cases: DiffCase[]): DiffResult[]   one runner process for the whole batch
-//   CODE_ADDR, SCRATCH_ADDR, STACK_ADDR, PAGE, DEFAULT_ESP   the fixed layout (see the .asm header)
+//   CODE_ADDR, SCRATCH_ADDR, STACK_ADDR, PAGE, DEFAULT_ESP, FS_*   the fixed layout (.asm header)
 // A case's code runs at CODE_ADDR with the given registers and arithmetic flags; it ends when
 // execution reaches CODE_ADDR + code.length (the runner appends a jump there), or at the first
 // signal (the result then holds the signal, the exception vector and the registers at the fault).
@@ -21,6 +21,8 @@ export const STACK_ADDR = 0x00130000;
 export const PAGE = 4096;
 export const DEFAULT_ESP = STACK_ADDR + 0x800;
 export const CODE_MAX = 4000;
+/** FS: an LDT data segment with base SCRATCH_ADDR and limit 0xFFFF, for 16-bit addressing. */
+export const FS_SELECTOR = 0x07, FS_BASE = SCRATCH_ADDR, FS_LIMIT = 0xffff;
 
 /** Signal numbers (Linux i386). */
 export const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGFPE = 8, SIGSEGV = 11, SIGALRM = 14;

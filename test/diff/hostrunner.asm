@@ -7,6 +7,9 @@
 ;   STACK_ADDR   0x00130000  one RW page, loaded from the case and dumped after it (ESP usually
 ;                            points into it; the runner uses its own stack and an alternate
 ;                            signal stack, so a snippet may leave ESP anywhere)
+;   FS           selector 0x07: LDT entry 0 (modify_ldt), a 32-bit writable data segment with
+;                base SCRATCH_ADDR and byte-granular limit 0xFFFF, so 16-bit addressing
+;                (67-prefixed fs:[bx+si] forms) reaches the scratch page. Snippets must not load FS.
 ;
 ; Input on stdin: a sequence of cases until EOF, all fields little-endian:
 ;   +0     u32  magic 0x43363858 ("X86C")
@@ -56,6 +59,7 @@ SYS_SIGRETURN_RT equ 173
 SYS_RT_SIGACTION equ 174
 SYS_SIGALTSTACK equ 186
 SYS_MMAP2 equ 192
+SYS_MODIFY_LDT equ 123
 
 section .bss
 alignb 16
@@ -75,6 +79,9 @@ act:        resd 5
 
 section .data
 code_ptr:   dd CODE_ADDR
+; struct user_desc: entry 0, base, limit, flags (seg_32bit=1, contents=0 data, writable, byte
+; granular, present, useable=1)
+ldt_desc:   dd 0, SCRATCH_ADDR, 0xffff, 0x41
 
 section .text
 global _start
@@ -93,6 +100,16 @@ _start:
     mov ebx, STACK_ADDR
     mov edx, 3
     call map_page
+    ; FS = LDT data segment at SCRATCH_ADDR
+    mov eax, SYS_MODIFY_LDT
+    mov ebx, 1
+    mov ecx, ldt_desc
+    mov edx, 16
+    int 0x80
+    test eax, eax
+    jnz exit_map
+    mov ax, 0x07
+    mov fs, ax
     ; alternate signal stack
     sub esp, 12
     mov dword [esp], altstack

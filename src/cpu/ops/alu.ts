@@ -2,13 +2,10 @@
 // plus TEST, INC and DEC. Flags are lazy (flags.ts).
 
 import type { Cpu } from "../cpu.js";
-import { EAX } from "../constants.js";
-import { D_IMM } from "../decoder.js";
-import { getCF, LZ_ADC, LZ_ADD, LZ_LOGIC, LZ_SBB, LZ_SUB, setLazy, setLazyKeepCF } from "../flags.js";
-import {
-  getReg8, readRm16, readRm32, readRm8, readRmw16, readRmw32, readRmw8, regField, setReg16, setReg8,
-  writeRmw16, writeRmw32, writeRmw8,
-} from "./operands.js";
+import { Reg } from "../constants.js";
+import { Rec } from "../decoder.js";
+import { getCF, setLazy, setLazyKeepCF, Lz } from "../flags.js";
+import { getReg8, readRm16, readRm32, readRm8, readRmw16, readRmw32, readRmw8, regField, setReg16, setReg8, writeRmw16, writeRmw32, writeRmw8 } from "./operands.js";
 import { defineOp } from "./registry.js";
 
 export const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7;
@@ -21,19 +18,19 @@ export function alu(cpu: Cpu, op: number, sz: number, mask: number, a: number, b
   a &= mask; b &= mask;
   let r: number;
   switch (op) {
-    case ALU_ADD: r = (a + b) & mask; setLazy(cpu, LZ_ADD, sz, a, b, r); return r;
-    case ALU_OR: r = (a | b) & mask; setLazy(cpu, LZ_LOGIC, sz, a, b, r); return r;
+    case ALU_ADD: r = (a + b) & mask; setLazy(cpu, Lz.ADD, sz, a, b, r); return r;
+    case ALU_OR: r = (a | b) & mask; setLazy(cpu, Lz.LOGIC, sz, a, b, r); return r;
     case ALU_ADC: {
       const c = getCF(cpu);
-      r = (a + b + c) & mask; setLazy(cpu, c ? LZ_ADC : LZ_ADD, sz, a, b, r); return r;
+      r = (a + b + c) & mask; setLazy(cpu, c ? Lz.ADC : Lz.ADD, sz, a, b, r); return r;
     }
     case ALU_SBB: {
       const c = getCF(cpu);
-      r = (a - b - c) & mask; setLazy(cpu, c ? LZ_SBB : LZ_SUB, sz, a, b, r); return r;
+      r = (a - b - c) & mask; setLazy(cpu, c ? Lz.SBB : Lz.SUB, sz, a, b, r); return r;
     }
-    case ALU_AND: r = a & b & mask; setLazy(cpu, LZ_LOGIC, sz, a, b, r); return r;
-    case ALU_XOR: r = (a ^ b) & mask; setLazy(cpu, LZ_LOGIC, sz, a, b, r); return r;
-    default: r = (a - b) & mask; setLazy(cpu, LZ_SUB, sz, a, b, r); return r; // SUB, CMP
+    case ALU_AND: r = a & b & mask; setLazy(cpu, Lz.LOGIC, sz, a, b, r); return r;
+    case ALU_XOR: r = (a ^ b) & mask; setLazy(cpu, Lz.LOGIC, sz, a, b, r); return r;
+    default: r = (a - b) & mask; setLazy(cpu, Lz.SUB, sz, a, b, r); return r; // SUB, CMP
   }
 }
 
@@ -75,31 +72,31 @@ function defineAluBlock(op: number): void {
   });
   // op AL,Ib
   defineOp(h(4), (cpu, d) => {
-    const r = alu(cpu, op, 7, 0xff, cpu.regs[EAX], cpu.dec[d + D_IMM]);
-    if (store) setReg8(cpu, EAX, r);
+    const r = alu(cpu, op, 7, 0xff, cpu.regs[Reg.EAX], cpu.dec[d + Rec.IMM]);
+    if (store) setReg8(cpu, Reg.EAX, r);
   });
   // op eAX,Iz
   defineOp(h(5), (cpu, d) => {
-    const r = alu(cpu, op, 15, 0xffff, cpu.regs[EAX], cpu.dec[d + D_IMM]);
-    if (store) setReg16(cpu, EAX, r);
+    const r = alu(cpu, op, 15, 0xffff, cpu.regs[Reg.EAX], cpu.dec[d + Rec.IMM]);
+    if (store) setReg16(cpu, Reg.EAX, r);
   }, (cpu, d) => {
-    const r = alu(cpu, op, 31, -1, cpu.regs[EAX], cpu.dec[d + D_IMM]);
-    if (store) cpu.regs[EAX] = r;
+    const r = alu(cpu, op, 31, -1, cpu.regs[Reg.EAX], cpu.dec[d + Rec.IMM]);
+    if (store) cpu.regs[Reg.EAX] = r;
   });
   // Group 1: 80 /op Eb,Ib   81 /op Ev,Iz   82 /op Eb,Ib   83 /op Ev,Ibs
   const eb = (cpu: Cpu, d: number) => {
     const a = readRmw8(cpu, d);
-    const r = alu(cpu, op, 7, 0xff, a, cpu.dec[d + D_IMM]);
+    const r = alu(cpu, op, 7, 0xff, a, cpu.dec[d + Rec.IMM]);
     if (store) writeRmw8(cpu, d, r);
   };
   const ev16 = (cpu: Cpu, d: number) => {
     const a = readRmw16(cpu, d);
-    const r = alu(cpu, op, 15, 0xffff, a, cpu.dec[d + D_IMM]);
+    const r = alu(cpu, op, 15, 0xffff, a, cpu.dec[d + Rec.IMM]);
     if (store) writeRmw16(cpu, d, r);
   };
   const ev32 = (cpu: Cpu, d: number) => {
     const a = readRmw32(cpu, d);
-    const r = alu(cpu, op, 31, -1, a, cpu.dec[d + D_IMM]);
+    const r = alu(cpu, op, 31, -1, a, cpu.dec[d + Rec.IMM]);
     if (store) writeRmw32(cpu, d, r);
   };
   defineOp(`op_80_${op}`, eb);
@@ -114,28 +111,28 @@ defineOp("op_84", (cpu, d) => { alu(cpu, ALU_AND, 7, 0xff, readRm8(cpu, d), getR
 defineOp("op_85",
   (cpu, d) => { alu(cpu, ALU_AND, 15, 0xffff, readRm16(cpu, d), cpu.regs[regField(cpu, d)]); },
   (cpu, d) => { alu(cpu, ALU_AND, 31, -1, readRm32(cpu, d), cpu.regs[regField(cpu, d)]); });
-defineOp("op_a8", (cpu, d) => { alu(cpu, ALU_AND, 7, 0xff, cpu.regs[EAX], cpu.dec[d + D_IMM]); });
+defineOp("op_a8", (cpu, d) => { alu(cpu, ALU_AND, 7, 0xff, cpu.regs[Reg.EAX], cpu.dec[d + Rec.IMM]); });
 defineOp("op_a9",
-  (cpu, d) => { alu(cpu, ALU_AND, 15, 0xffff, cpu.regs[EAX], cpu.dec[d + D_IMM]); },
-  (cpu, d) => { alu(cpu, ALU_AND, 31, -1, cpu.regs[EAX], cpu.dec[d + D_IMM]); });
+  (cpu, d) => { alu(cpu, ALU_AND, 15, 0xffff, cpu.regs[Reg.EAX], cpu.dec[d + Rec.IMM]); },
+  (cpu, d) => { alu(cpu, ALU_AND, 31, -1, cpu.regs[Reg.EAX], cpu.dec[d + Rec.IMM]); });
 for (const r of [0, 1]) {
-  defineOp(`op_f6_${r}`, (cpu, d) => { alu(cpu, ALU_AND, 7, 0xff, readRm8(cpu, d), cpu.dec[d + D_IMM]); });
+  defineOp(`op_f6_${r}`, (cpu, d) => { alu(cpu, ALU_AND, 7, 0xff, readRm8(cpu, d), cpu.dec[d + Rec.IMM]); });
   defineOp(`op_f7_${r}`,
-    (cpu, d) => { alu(cpu, ALU_AND, 15, 0xffff, readRm16(cpu, d), cpu.dec[d + D_IMM]); },
-    (cpu, d) => { alu(cpu, ALU_AND, 31, -1, readRm32(cpu, d), cpu.dec[d + D_IMM]); });
+    (cpu, d) => { alu(cpu, ALU_AND, 15, 0xffff, readRm16(cpu, d), cpu.dec[d + Rec.IMM]); },
+    (cpu, d) => { alu(cpu, ALU_AND, 31, -1, readRm32(cpu, d), cpu.dec[d + Rec.IMM]); });
 }
 
 // INC/DEC: CF is preserved.
 function inc(cpu: Cpu, sz: number, mask: number, a: number): number {
   a &= mask;
   const r = (a + 1) & mask;
-  setLazyKeepCF(cpu, LZ_ADD, sz, a, 1, r);
+  setLazyKeepCF(cpu, Lz.ADD, sz, a, 1, r);
   return r;
 }
 function dec(cpu: Cpu, sz: number, mask: number, a: number): number {
   a &= mask;
   const r = (a - 1) & mask;
-  setLazyKeepCF(cpu, LZ_SUB, sz, a, 1, r);
+  setLazyKeepCF(cpu, Lz.SUB, sz, a, 1, r);
   return r;
 }
 for (let reg = 0; reg < 8; reg++) {

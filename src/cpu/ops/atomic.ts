@@ -6,49 +6,47 @@
 // checked before anything changes.
 
 import type { Cpu } from "../cpu.js";
-import { EAX, EBX, ECX, EDX, EFLAGS_ZF } from "../constants.js";
+import { Eflags, Reg } from "../constants.js";
 import { eaOffset, eaSeg } from "../decoder.js";
-import { LZ_ADD, LZ_SUB, setLazy } from "../flags.js";
+import { setLazy, Lz } from "../flags.js";
 import { probeWrite, read32, write32 } from "../mmu.js";
-import {
-  getReg8, readRmw16, readRmw32, readRmw8, regField, setReg16, setReg8, writeRmw16, writeRmw32, writeRmw8,
-} from "./operands.js";
+import { getReg8, readRmw16, readRmw32, readRmw8, regField, setReg16, setReg8, writeRmw16, writeRmw32, writeRmw8 } from "./operands.js";
 import { defineOp } from "./registry.js";
 
 // 0F B0 cmpxchg Eb,Gb   0F B1 cmpxchg Ev,Gv: flags of CMP accumulator, dest.
 defineOp("op_0f_b0", (cpu, d) => {
   const dst = readRmw8(cpu, d);
-  const acc = cpu.regs[EAX] & 0xff;
+  const acc = cpu.regs[Reg.EAX] & 0xff;
   const r = (acc - dst) & 0xff;
-  setLazy(cpu, LZ_SUB, 7, acc, dst, r);
+  setLazy(cpu, Lz.SUB, 7, acc, dst, r);
   if (r === 0) {
     writeRmw8(cpu, d, getReg8(cpu, regField(cpu, d)));
   } else {
     writeRmw8(cpu, d, dst);
-    setReg8(cpu, EAX, dst);
+    setReg8(cpu, Reg.EAX, dst);
   }
 });
 defineOp("op_0f_b1", (cpu, d) => {
   const dst = readRmw16(cpu, d);
-  const acc = cpu.regs[EAX] & 0xffff;
+  const acc = cpu.regs[Reg.EAX] & 0xffff;
   const r = (acc - dst) & 0xffff;
-  setLazy(cpu, LZ_SUB, 15, acc, dst, r);
+  setLazy(cpu, Lz.SUB, 15, acc, dst, r);
   if (r === 0) {
     writeRmw16(cpu, d, cpu.regs[regField(cpu, d)]);
   } else {
     writeRmw16(cpu, d, dst);
-    setReg16(cpu, EAX, dst);
+    setReg16(cpu, Reg.EAX, dst);
   }
 }, (cpu, d) => {
   const dst = readRmw32(cpu, d);
-  const acc = cpu.regs[EAX];
+  const acc = cpu.regs[Reg.EAX];
   const r = (acc - dst) | 0;
-  setLazy(cpu, LZ_SUB, 31, acc, dst, r);
+  setLazy(cpu, Lz.SUB, 31, acc, dst, r);
   if (r === 0) {
     writeRmw32(cpu, d, cpu.regs[regField(cpu, d)]);
   } else {
     writeRmw32(cpu, d, dst);
-    cpu.regs[EAX] = dst;
+    cpu.regs[Reg.EAX] = dst;
   }
 });
 
@@ -59,7 +57,7 @@ defineOp("op_0f_c0", (cpu, d) => {
   const dst = readRmw8(cpu, d);
   const src = getReg8(cpu, g);
   const sum = (dst + src) & 0xff;
-  setLazy(cpu, LZ_ADD, 7, dst, src, sum);
+  setLazy(cpu, Lz.ADD, 7, dst, src, sum);
   setReg8(cpu, g, dst);
   writeRmw8(cpu, d, sum);
 });
@@ -68,7 +66,7 @@ defineOp("op_0f_c1", (cpu, d) => {
   const dst = readRmw16(cpu, d);
   const src = cpu.regs[g] & 0xffff;
   const sum = (dst + src) & 0xffff;
-  setLazy(cpu, LZ_ADD, 15, dst, src, sum);
+  setLazy(cpu, Lz.ADD, 15, dst, src, sum);
   setReg16(cpu, g, dst);
   writeRmw16(cpu, d, sum);
 }, (cpu, d) => {
@@ -76,7 +74,7 @@ defineOp("op_0f_c1", (cpu, d) => {
   const dst = readRmw32(cpu, d);
   const src = cpu.regs[g];
   const sum = (dst + src) | 0;
-  setLazy(cpu, LZ_ADD, 31, dst, src, sum);
+  setLazy(cpu, Lz.ADD, 31, dst, src, sum);
   cpu.regs[g] = dst;
   writeRmw32(cpu, d, sum);
 });
@@ -89,16 +87,16 @@ defineOp("op_0f_c7_1_mem", (cpu, d) => {
   probeWrite(cpu, seg, off, 8);
   const lo = read32(cpu, seg, off), hi = read32(cpu, seg, off4);
   const regs = cpu.regs;
-  const equal = lo === regs[EAX] && hi === regs[EDX];
+  const equal = lo === regs[Reg.EAX] && hi === regs[Reg.EDX];
   if (equal) {
-    write32(cpu, seg, off, regs[EBX]);
-    write32(cpu, seg, off4, regs[ECX]);
+    write32(cpu, seg, off, regs[Reg.EBX]);
+    write32(cpu, seg, off4, regs[Reg.ECX]);
   } else {
     write32(cpu, seg, off, lo);
     write32(cpu, seg, off4, hi);
-    regs[EAX] = lo;
-    regs[EDX] = hi;
+    regs[Reg.EAX] = lo;
+    regs[Reg.EDX] = hi;
   }
-  cpu.lzMask &= ~EFLAGS_ZF;
-  cpu.flags = (cpu.flags & ~EFLAGS_ZF) | (equal ? EFLAGS_ZF : 0);
+  cpu.lzMask &= ~Eflags.ZF;
+  cpu.flags = (cpu.flags & ~Eflags.ZF) | (equal ? Eflags.ZF : 0);
 });

@@ -14,21 +14,19 @@
 
 import "./atomic.js";
 import type { Cpu } from "../cpu.js";
-import { EFLAGS_CF, EFLAGS_SF, EFLAGS_ZF } from "../constants.js";
-import { D_IMM, D_LEN, D_MODRM, eaOffset, eaSeg, PFX_AD32 } from "../decoder.js";
+import { Eflags } from "../constants.js";
+import { eaOffset, eaSeg, Pfx, Rec } from "../decoder.js";
 import { PARITY, setArith } from "../flags.js";
 import { probeWrite, read16, read32, write16, write32 } from "../mmu.js";
-import {
-  readRm16, readRm32, readRmw16, readRmw32, regField, setReg16, writeRmw16, writeRmw32,
-} from "./operands.js";
+import { readRm16, readRm32, readRmw16, readRmw32, regField, setReg16, writeRmw16, writeRmw32 } from "./operands.js";
 import { defineOp } from "./registry.js";
 
 const BT = 0, BTS = 1, BTR = 2, BTC = 3;
 
 /** CF ← cf; every other flag (lazy or not) keeps its value. */
 function setCF(cpu: Cpu, cf: number): void {
-  cpu.lzMask &= ~EFLAGS_CF;
-  cpu.flags = (cpu.flags & ~EFLAGS_CF) | cf;
+  cpu.lzMask &= ~Eflags.CF;
+  cpu.flags = (cpu.flags & ~Eflags.CF) | cf;
 }
 
 /** The modified word/dword for op (BT returns v unchanged). */
@@ -44,13 +42,13 @@ function bitOp(op: number, v: number, bit: number): number {
 /** Offset of the word/dword holding the addressed bit: EA + bytes * (offset SAR shift). */
 function bitBaseOffset(cpu: Cpu, d: number, offset: number, shift: number, bytes: number): number {
   const off = (eaOffset(cpu, d) + (offset >> shift) * bytes) | 0;
-  return cpu.dec[d + D_LEN] & PFX_AD32 ? off : off & 0xffff;
+  return cpu.dec[d + Rec.LEN] & Pfx.AD32 ? off : off & 0xffff;
 }
 
 // 0F A3 bt Ev,Gv   0F AB bts   0F B3 btr   0F BB btc
 function defineBtReg(name: string, op: number): void {
   defineOp(name, (cpu, d) => {
-    const m = cpu.dec[d + D_MODRM];
+    const m = cpu.dec[d + Rec.MODRM];
     const offset = (cpu.regs[regField(cpu, d)] << 16) >> 16;
     const bit = offset & 15;
     if (m >= 0xc0) {
@@ -65,7 +63,7 @@ function defineBtReg(name: string, op: number): void {
     if (op !== BT) write16(cpu, seg, off, bitOp(op, v, bit));
     setCF(cpu, (v >>> bit) & 1);
   }, (cpu, d) => {
-    const m = cpu.dec[d + D_MODRM];
+    const m = cpu.dec[d + Rec.MODRM];
     const offset = cpu.regs[regField(cpu, d)];
     const bit = offset & 31;
     if (m >= 0xc0) {
@@ -90,19 +88,19 @@ defineBtReg("op_0f_bb", BTC);
 for (let op = BT; op <= BTC; op++) {
   if (op === BT) {
     defineOp("op_0f_ba_4", (cpu, d) => {
-      setCF(cpu, (readRm16(cpu, d) >>> (cpu.dec[d + D_IMM] & 15)) & 1);
+      setCF(cpu, (readRm16(cpu, d) >>> (cpu.dec[d + Rec.IMM] & 15)) & 1);
     }, (cpu, d) => {
-      setCF(cpu, (readRm32(cpu, d) >>> (cpu.dec[d + D_IMM] & 31)) & 1);
+      setCF(cpu, (readRm32(cpu, d) >>> (cpu.dec[d + Rec.IMM] & 31)) & 1);
     });
     continue;
   }
   defineOp(`op_0f_ba_${4 + op}`, (cpu, d) => {
-    const bit = cpu.dec[d + D_IMM] & 15;
+    const bit = cpu.dec[d + Rec.IMM] & 15;
     const v = readRmw16(cpu, d);
     writeRmw16(cpu, d, bitOp(op, v, bit));
     setCF(cpu, (v >>> bit) & 1);
   }, (cpu, d) => {
-    const bit = cpu.dec[d + D_IMM] & 31;
+    const bit = cpu.dec[d + Rec.IMM] & 31;
     const v = readRmw32(cpu, d);
     writeRmw32(cpu, d, bitOp(op, v, bit));
     setCF(cpu, (v >>> bit) & 1);
@@ -111,7 +109,7 @@ for (let op = BT; op <= BTC; op++) {
 
 // 0F BC bsf Gv,Ev   0F BD bsr Gv,Ev
 function setScanFlags(cpu: Cpu, src: number, n: number): void {
-  setArith(cpu, (src === 0 ? EFLAGS_ZF : 0) | PARITY[src & 0xff] | ((src >>> n) & 1 ? EFLAGS_SF : 0));
+  setArith(cpu, (src === 0 ? Eflags.ZF : 0) | PARITY[src & 0xff] | ((src >>> n) & 1 ? Eflags.SF : 0));
 }
 defineOp("op_0f_bc", (cpu, d) => {
   const src = readRm16(cpu, d);

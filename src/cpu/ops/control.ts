@@ -3,8 +3,8 @@
 // target against the CS limit and raises #GP(0) before changing anything.
 
 import type { Cpu } from "../cpu.js";
-import { CS, ECX, EXC_GP } from "../constants.js";
-import { D_IMM, D_LEN, PFX_AD32 } from "../decoder.js";
+import { Exc, Reg, Seg } from "../constants.js";
+import { Pfx, Rec } from "../decoder.js";
 import { raise } from "../fault.js";
 import { getZF, testCC } from "../flags.js";
 import { adjustSp, pop16, pop32, push16, push32 } from "../stack.js";
@@ -15,16 +15,16 @@ const hex = (n: number) => n.toString(16).padStart(2, "0");
 
 /** #GP(0) unless `target` (already truncated to the operand size) lies within the CS limit. */
 function checkTarget(cpu: Cpu, target: number): void {
-  if ((target >>> 0) > (cpu.segLimit[CS] >>> 0)) raise(EXC_GP, 0);
+  if ((target >>> 0) > (cpu.segLimit[Seg.CS] >>> 0)) raise(Exc.GP, 0);
 }
 
 function jumpRel16(cpu: Cpu, d: number): void {
-  const t = (cpu.eip + cpu.dec[d + D_IMM]) & 0xffff;
+  const t = (cpu.eip + cpu.dec[d + Rec.IMM]) & 0xffff;
   checkTarget(cpu, t);
   cpu.eip = t;
 }
 function jumpRel32(cpu: Cpu, d: number): void {
-  const t = (cpu.eip + cpu.dec[d + D_IMM]) | 0;
+  const t = (cpu.eip + cpu.dec[d + Rec.IMM]) | 0;
   checkTarget(cpu, t);
   cpu.eip = t;
 }
@@ -54,12 +54,12 @@ defineOp("op_ff_4", (cpu, d) => {
 
 // E8 call Jz: the return address is the EIP of the next instruction.
 defineOp("op_e8", (cpu, d) => {
-  const t = (cpu.eip + cpu.dec[d + D_IMM]) & 0xffff;
+  const t = (cpu.eip + cpu.dec[d + Rec.IMM]) & 0xffff;
   checkTarget(cpu, t);
   push16(cpu, cpu.eip);
   cpu.eip = t;
 }, (cpu, d) => {
-  const t = (cpu.eip + cpu.dec[d + D_IMM]) | 0;
+  const t = (cpu.eip + cpu.dec[d + Rec.IMM]) | 0;
   checkTarget(cpu, t);
   push32(cpu, cpu.eip);
   cpu.eip = t;
@@ -93,27 +93,27 @@ defineOp("op_c2", (cpu, d) => {
   const t = pop16(cpu);
   checkTarget(cpu, t);
   cpu.eip = t;
-  adjustSp(cpu, cpu.dec[d + D_IMM]);
+  adjustSp(cpu, cpu.dec[d + Rec.IMM]);
 }, (cpu, d) => {
   const t = pop32(cpu);
   checkTarget(cpu, t);
   cpu.eip = t;
-  adjustSp(cpu, cpu.dec[d + D_IMM]);
+  adjustSp(cpu, cpu.dec[d + Rec.IMM]);
 });
 
 // E0 loopne   E1 loope   E2 loop: the address size picks CX or ECX as the count.
 const LOOPNE = 0, LOOPE = 1, LOOP = 2;
 function loopOp(cpu: Cpu, d: number, kind: number, op32: boolean): void {
   const regs = cpu.regs;
-  const ad32 = (cpu.dec[d + D_LEN] & PFX_AD32) !== 0;
-  const count = ad32 ? (regs[ECX] - 1) | 0 : (regs[ECX] - 1) & 0xffff;
+  const ad32 = (cpu.dec[d + Rec.LEN] & Pfx.AD32) !== 0;
+  const count = ad32 ? (regs[Reg.ECX] - 1) | 0 : (regs[Reg.ECX] - 1) & 0xffff;
   const take = count !== 0 && (kind === LOOP || getZF(cpu) === (kind === LOOPE));
   let t = 0;
   if (take) {
-    t = op32 ? (cpu.eip + cpu.dec[d + D_IMM]) | 0 : (cpu.eip + cpu.dec[d + D_IMM]) & 0xffff;
+    t = op32 ? (cpu.eip + cpu.dec[d + Rec.IMM]) | 0 : (cpu.eip + cpu.dec[d + Rec.IMM]) & 0xffff;
     checkTarget(cpu, t);
   }
-  regs[ECX] = ad32 ? count : (regs[ECX] & ~0xffff) | count;
+  regs[Reg.ECX] = ad32 ? count : (regs[Reg.ECX] & ~0xffff) | count;
   if (take) cpu.eip = t;
 }
 for (const kind of [LOOPNE, LOOPE, LOOP]) {
@@ -124,9 +124,9 @@ for (const kind of [LOOPNE, LOOPE, LOOP]) {
 
 // E3 jcxz|jecxz (the address size picks CX or ECX; the operand size truncates EIP).
 defineOp("op_e3", (cpu, d) => {
-  const c = cpu.dec[d + D_LEN] & PFX_AD32 ? cpu.regs[ECX] : cpu.regs[ECX] & 0xffff;
+  const c = cpu.dec[d + Rec.LEN] & Pfx.AD32 ? cpu.regs[Reg.ECX] : cpu.regs[Reg.ECX] & 0xffff;
   if (c === 0) jumpRel16(cpu, d);
 }, (cpu, d) => {
-  const c = cpu.dec[d + D_LEN] & PFX_AD32 ? cpu.regs[ECX] : cpu.regs[ECX] & 0xffff;
+  const c = cpu.dec[d + Rec.LEN] & Pfx.AD32 ? cpu.regs[Reg.ECX] : cpu.regs[Reg.ECX] & 0xffff;
   if (c === 0) jumpRel32(cpu, d);
 });

@@ -2,24 +2,21 @@
 // CBW/CWDE, CWD/CDQ, XLATB, MOVZX/MOVSX, CMOVcc, SETcc, BSWAP. NOP and PAUSE (F3 90) share 90.
 
 import type { Cpu } from "../cpu.js";
-import { EAX, EBX, EDX } from "../constants.js";
-import { D_DISP, D_IMM, D_LEN, eaOffset, eaSeg, PFX_AD32 } from "../decoder.js";
+import { Reg } from "../constants.js";
+import { eaOffset, eaSeg, Pfx, Rec } from "../decoder.js";
 import { testCC } from "../flags.js";
 import { read16, read32, read8, write16, write32, write8 } from "../mmu.js";
-import {
-  getReg8, readRm16, readRm32, readRm8, readRmw16, readRmw32, readRmw8, regField, setReg16, setReg8,
-  writeRm16, writeRm32, writeRm8, writeRmw16, writeRmw32, writeRmw8,
-} from "./operands.js";
+import { getReg8, readRm16, readRm32, readRm8, readRmw16, readRmw32, readRmw8, regField, setReg16, setReg8, writeRm16, writeRm32, writeRm8, writeRmw16, writeRmw32, writeRmw8 } from "./operands.js";
 import { defineOp } from "./registry.js";
 
 const hex = (n: number) => n.toString(16).padStart(2, "0");
 
 for (let r = 0; r < 8; r++) {
   // B0+r mov Zb,Ib   B8+r mov Zv,Iv
-  defineOp(`op_${(0xb0 + r).toString(16)}`, (cpu: Cpu, d: number) => { setReg8(cpu, r, cpu.dec[d + D_IMM]); });
+  defineOp(`op_${(0xb0 + r).toString(16)}`, (cpu: Cpu, d: number) => { setReg8(cpu, r, cpu.dec[d + Rec.IMM]); });
   defineOp(`op_${(0xb8 + r).toString(16)}`,
-    (cpu: Cpu, d: number) => { setReg16(cpu, r, cpu.dec[d + D_IMM]); },
-    (cpu: Cpu, d: number) => { cpu.regs[r] = cpu.dec[d + D_IMM]; });
+    (cpu: Cpu, d: number) => { setReg16(cpu, r, cpu.dec[d + Rec.IMM]); },
+    (cpu: Cpu, d: number) => { cpu.regs[r] = cpu.dec[d + Rec.IMM]; });
 }
 
 // 88 mov Eb,Gb   89 mov Ev,Gv   8A mov Gb,Eb   8B mov Gv,Ev
@@ -33,20 +30,20 @@ defineOp("op_8b",
   (cpu, d) => { cpu.regs[regField(cpu, d)] = readRm32(cpu, d); });
 
 // A0-A3 moffs: the offset (address-size wide) is in D_DISP, the segment in D_EA.
-defineOp("op_a0", (cpu, d) => { setReg8(cpu, EAX, read8(cpu, eaSeg(cpu, d), cpu.dec[d + D_DISP])); });
+defineOp("op_a0", (cpu, d) => { setReg8(cpu, Reg.EAX, read8(cpu, eaSeg(cpu, d), cpu.dec[d + Rec.DISP])); });
 defineOp("op_a1",
-  (cpu, d) => { setReg16(cpu, EAX, read16(cpu, eaSeg(cpu, d), cpu.dec[d + D_DISP])); },
-  (cpu, d) => { cpu.regs[EAX] = read32(cpu, eaSeg(cpu, d), cpu.dec[d + D_DISP]); });
-defineOp("op_a2", (cpu, d) => { write8(cpu, eaSeg(cpu, d), cpu.dec[d + D_DISP], cpu.regs[EAX] & 0xff); });
+  (cpu, d) => { setReg16(cpu, Reg.EAX, read16(cpu, eaSeg(cpu, d), cpu.dec[d + Rec.DISP])); },
+  (cpu, d) => { cpu.regs[Reg.EAX] = read32(cpu, eaSeg(cpu, d), cpu.dec[d + Rec.DISP]); });
+defineOp("op_a2", (cpu, d) => { write8(cpu, eaSeg(cpu, d), cpu.dec[d + Rec.DISP], cpu.regs[Reg.EAX] & 0xff); });
 defineOp("op_a3",
-  (cpu, d) => { write16(cpu, eaSeg(cpu, d), cpu.dec[d + D_DISP], cpu.regs[EAX] & 0xffff); },
-  (cpu, d) => { write32(cpu, eaSeg(cpu, d), cpu.dec[d + D_DISP], cpu.regs[EAX]); });
+  (cpu, d) => { write16(cpu, eaSeg(cpu, d), cpu.dec[d + Rec.DISP], cpu.regs[Reg.EAX] & 0xffff); },
+  (cpu, d) => { write32(cpu, eaSeg(cpu, d), cpu.dec[d + Rec.DISP], cpu.regs[Reg.EAX]); });
 
 // C6 /0 mov Eb,Ib   C7 /0 mov Ev,Iz
-defineOp("op_c6_0", (cpu, d) => { writeRm8(cpu, d, cpu.dec[d + D_IMM]); });
+defineOp("op_c6_0", (cpu, d) => { writeRm8(cpu, d, cpu.dec[d + Rec.IMM]); });
 defineOp("op_c7_0",
-  (cpu, d) => { writeRm16(cpu, d, cpu.dec[d + D_IMM]); },
-  (cpu, d) => { writeRm32(cpu, d, cpu.dec[d + D_IMM]); });
+  (cpu, d) => { writeRm16(cpu, d, cpu.dec[d + Rec.IMM]); },
+  (cpu, d) => { writeRm32(cpu, d, cpu.dec[d + Rec.IMM]); });
 
 // 8D lea Gv,M: the offset at address size, truncated or zero-extended to operand size (the
 // decoder rejects a register operand with #UD).
@@ -78,30 +75,30 @@ defineOp("op_90", () => {});
 for (let op = 0x18; op <= 0x1f; op++) defineOp(`op_0f_${hex(op)}`, () => {});
 for (let r = 1; r < 8; r++) {
   defineOp(`op_${hex(0x90 + r)}`, (cpu) => {
-    const t = cpu.regs[EAX];
-    setReg16(cpu, EAX, cpu.regs[r]);
+    const t = cpu.regs[Reg.EAX];
+    setReg16(cpu, Reg.EAX, cpu.regs[r]);
     setReg16(cpu, r, t);
   }, (cpu) => {
-    const t = cpu.regs[EAX];
-    cpu.regs[EAX] = cpu.regs[r];
+    const t = cpu.regs[Reg.EAX];
+    cpu.regs[Reg.EAX] = cpu.regs[r];
     cpu.regs[r] = t;
   });
 }
 
 // 98 cbw|cwde   99 cwd|cdq
 defineOp("op_98",
-  (cpu) => { setReg16(cpu, EAX, (cpu.regs[EAX] << 24) >> 24); },
-  (cpu) => { cpu.regs[EAX] = (cpu.regs[EAX] << 16) >> 16; });
+  (cpu) => { setReg16(cpu, Reg.EAX, (cpu.regs[Reg.EAX] << 24) >> 24); },
+  (cpu) => { cpu.regs[Reg.EAX] = (cpu.regs[Reg.EAX] << 16) >> 16; });
 defineOp("op_99",
-  (cpu) => { setReg16(cpu, EDX, (cpu.regs[EAX] << 16) >> 31); },
-  (cpu) => { cpu.regs[EDX] = cpu.regs[EAX] >> 31; });
+  (cpu) => { setReg16(cpu, Reg.EDX, (cpu.regs[Reg.EAX] << 16) >> 31); },
+  (cpu) => { cpu.regs[Reg.EDX] = cpu.regs[Reg.EAX] >> 31; });
 
 // D7 xlatb: AL ← [seg:(E)BX + zero-extended AL], address size picks BX or EBX; DS overridable.
 defineOp("op_d7", (cpu, d) => {
   const regs = cpu.regs;
-  const sum = regs[EBX] + (regs[EAX] & 0xff);
-  const off = cpu.dec[d + D_LEN] & PFX_AD32 ? sum | 0 : sum & 0xffff;
-  setReg8(cpu, EAX, read8(cpu, eaSeg(cpu, d), off));
+  const sum = regs[Reg.EBX] + (regs[Reg.EAX] & 0xff);
+  const off = cpu.dec[d + Rec.LEN] & Pfx.AD32 ? sum | 0 : sum & 0xffff;
+  setReg8(cpu, Reg.EAX, read8(cpu, eaSeg(cpu, d), off));
 });
 
 // 0F B6 movzx Gv,Eb   0F B7 movzx Gv,Ew   0F BE movsx Gv,Eb   0F BF movsx Gv,Ew

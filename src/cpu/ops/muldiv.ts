@@ -10,14 +10,11 @@
 // any register changes.
 
 import type { Cpu } from "../cpu.js";
-import { EAX, EDX, EFLAGS_CF, EFLAGS_OF, EFLAGS_SF, EFLAGS_ZF, EXC_DE } from "../constants.js";
-import { D_IMM } from "../decoder.js";
+import { Eflags, Exc, Reg } from "../constants.js";
+import { Rec } from "../decoder.js";
 import { raise } from "../fault.js";
-import { LZ_SUB, PARITY, setArith, setLazy } from "../flags.js";
-import {
-  readRm16, readRm32, readRm8, readRmw16, readRmw32, readRmw8, regField, setReg16, writeRmw16, writeRmw32,
-  writeRmw8,
-} from "./operands.js";
+import { PARITY, setArith, setLazy, Lz } from "../flags.js";
+import { readRm16, readRm32, readRm8, readRmw16, readRmw32, readRmw8, regField, setReg16, writeRmw16, writeRmw32, writeRmw8 } from "./operands.js";
 import { defineOp } from "./registry.js";
 
 const TWO32 = 4294967296;
@@ -31,18 +28,18 @@ defineOp("op_f7_2",
 defineOp("op_f6_3", (cpu, d) => {
   const a = readRmw8(cpu, d);
   const r = -a & 0xff;
-  setLazy(cpu, LZ_SUB, 7, 0, a, r);
+  setLazy(cpu, Lz.SUB, 7, 0, a, r);
   writeRmw8(cpu, d, r);
 });
 defineOp("op_f7_3", (cpu, d) => {
   const a = readRmw16(cpu, d);
   const r = -a & 0xffff;
-  setLazy(cpu, LZ_SUB, 15, 0, a, r);
+  setLazy(cpu, Lz.SUB, 15, 0, a, r);
   writeRmw16(cpu, d, r);
 }, (cpu, d) => {
   const a = readRmw32(cpu, d);
   const r = -a | 0;
-  setLazy(cpu, LZ_SUB, 31, 0, a, r);
+  setLazy(cpu, Lz.SUB, 31, 0, a, r);
   writeRmw32(cpu, d, r);
 });
 
@@ -50,8 +47,8 @@ defineOp("op_f7_3", (cpu, d) => {
 
 /** MUL/IMUL flags: CF = OF = `wide`; SF ZF PF from `lo` (sign bit n); AF = 0. */
 function setMulFlags(cpu: Cpu, n: number, lo: number, wide: boolean): void {
-  setArith(cpu, (wide ? EFLAGS_CF | EFLAGS_OF : 0) | PARITY[lo & 0xff] | (lo === 0 ? EFLAGS_ZF : 0) |
-    ((lo >>> n) & 1 ? EFLAGS_SF : 0));
+  setArith(cpu, (wide ? Eflags.CF | Eflags.OF : 0) | PARITY[lo & 0xff] | (lo === 0 ? Eflags.ZF : 0) |
+    ((lo >>> n) & 1 ? Eflags.SF : 0));
 }
 
 /** High 32 bits of the unsigned 64-bit product of uint32 a and b (exact, 16-bit pieces). */
@@ -72,43 +69,43 @@ export function mulHighS32(a: number, b: number): number {
 
 // F6 /4 mul Eb: AX ← AL * r/m8
 defineOp("op_f6_4", (cpu, d) => {
-  const p = (cpu.regs[EAX] & 0xff) * readRm8(cpu, d);
-  setReg16(cpu, EAX, p);
+  const p = (cpu.regs[Reg.EAX] & 0xff) * readRm8(cpu, d);
+  setReg16(cpu, Reg.EAX, p);
   setMulFlags(cpu, 7, p & 0xff, p > 0xff);
 });
 // F7 /4 mul Ev: DX:AX ← AX * r/m16   EDX:EAX ← EAX * r/m32
 defineOp("op_f7_4", (cpu, d) => {
-  const p = Math.imul(cpu.regs[EAX] & 0xffff, readRm16(cpu, d));
-  setReg16(cpu, EAX, p);
-  setReg16(cpu, EDX, p >>> 16);
+  const p = Math.imul(cpu.regs[Reg.EAX] & 0xffff, readRm16(cpu, d));
+  setReg16(cpu, Reg.EAX, p);
+  setReg16(cpu, Reg.EDX, p >>> 16);
   setMulFlags(cpu, 15, p & 0xffff, (p >>> 16) !== 0);
 }, (cpu, d) => {
-  const a = cpu.regs[EAX], b = readRm32(cpu, d);
+  const a = cpu.regs[Reg.EAX], b = readRm32(cpu, d);
   const p = (a >>> 0) * (b >>> 0);
   const hi = p < TWO53 ? Math.floor(p / TWO32) | 0 : mulHighU32(a, b);
   const lo = Math.imul(a, b);
-  cpu.regs[EAX] = lo;
-  cpu.regs[EDX] = hi;
+  cpu.regs[Reg.EAX] = lo;
+  cpu.regs[Reg.EDX] = hi;
   setMulFlags(cpu, 31, lo, hi !== 0);
 });
 // F6 /5 imul Eb: AX ← AL * r/m8 (signed)
 defineOp("op_f6_5", (cpu, d) => {
-  const p = ((cpu.regs[EAX] << 24) >> 24) * ((readRm8(cpu, d) << 24) >> 24);
-  setReg16(cpu, EAX, p);
+  const p = ((cpu.regs[Reg.EAX] << 24) >> 24) * ((readRm8(cpu, d) << 24) >> 24);
+  setReg16(cpu, Reg.EAX, p);
   setMulFlags(cpu, 7, p & 0xff, p !== (p << 24) >> 24);
 });
 // F7 /5 imul Ev: DX:AX ← AX * r/m16   EDX:EAX ← EAX * r/m32 (signed)
 defineOp("op_f7_5", (cpu, d) => {
-  const p = ((cpu.regs[EAX] << 16) >> 16) * ((readRm16(cpu, d) << 16) >> 16);
-  setReg16(cpu, EAX, p);
-  setReg16(cpu, EDX, p >> 16);
+  const p = ((cpu.regs[Reg.EAX] << 16) >> 16) * ((readRm16(cpu, d) << 16) >> 16);
+  setReg16(cpu, Reg.EAX, p);
+  setReg16(cpu, Reg.EDX, p >> 16);
   setMulFlags(cpu, 15, p & 0xffff, p !== (p << 16) >> 16);
 }, (cpu, d) => {
-  const a = cpu.regs[EAX], b = readRm32(cpu, d);
+  const a = cpu.regs[Reg.EAX], b = readRm32(cpu, d);
   const lo = Math.imul(a, b);
   const hi = mulHighS32(a, b);
-  cpu.regs[EAX] = lo;
-  cpu.regs[EDX] = hi;
+  cpu.regs[Reg.EAX] = lo;
+  cpu.regs[Reg.EDX] = hi;
   setMulFlags(cpu, 31, lo, hi !== lo >> 31);
 });
 
@@ -132,8 +129,8 @@ defineOp("op_0f_af",
 // 69 imul Gv,Ev,Iz   6B imul Gv,Ev,Ibs (D_IMM: Iz zero-extended at 16 bits, Ibs sign-extended)
 for (const op of ["op_69", "op_6b"]) {
   defineOp(op,
-    (cpu, d) => { imul16(cpu, d, readRm16(cpu, d), cpu.dec[d + D_IMM]); },
-    (cpu, d) => { imul32(cpu, d, readRm32(cpu, d), cpu.dec[d + D_IMM]); });
+    (cpu, d) => { imul16(cpu, d, readRm16(cpu, d), cpu.dec[d + Rec.IMM]); },
+    (cpu, d) => { imul32(cpu, d, readRm32(cpu, d), cpu.dec[d + Rec.IMM]); });
 }
 
 // ---- division ----
@@ -162,64 +159,64 @@ function udiv64(hi: number, lo: number, d: number): void {
 // F6 /6 div Eb: AL ← AX / r/m8, AH ← remainder
 defineOp("op_f6_6", (cpu, d) => {
   const s = readRm8(cpu, d);
-  if (s === 0) raise(EXC_DE);
-  const n = cpu.regs[EAX] & 0xffff;
+  if (s === 0) raise(Exc.DE);
+  const n = cpu.regs[Reg.EAX] & 0xffff;
   const q = (n / s) >>> 0;
-  if (q > 0xff) raise(EXC_DE);
-  setReg16(cpu, EAX, ((n - q * s) << 8) | q);
+  if (q > 0xff) raise(Exc.DE);
+  setReg16(cpu, Reg.EAX, ((n - q * s) << 8) | q);
 });
 // F7 /6 div Ev: AX ← DX:AX / r/m16, DX ← remainder   EAX ← EDX:EAX / r/m32, EDX ← remainder
 defineOp("op_f7_6", (cpu, d) => {
   const s = readRm16(cpu, d);
-  if (s === 0) raise(EXC_DE);
-  const n = (cpu.regs[EDX] & 0xffff) * 65536 + (cpu.regs[EAX] & 0xffff);
+  if (s === 0) raise(Exc.DE);
+  const n = (cpu.regs[Reg.EDX] & 0xffff) * 65536 + (cpu.regs[Reg.EAX] & 0xffff);
   const q = Math.floor(n / s);
-  if (q > 0xffff) raise(EXC_DE);
-  setReg16(cpu, EAX, q);
-  setReg16(cpu, EDX, n - q * s);
+  if (q > 0xffff) raise(Exc.DE);
+  setReg16(cpu, Reg.EAX, q);
+  setReg16(cpu, Reg.EDX, n - q * s);
 }, (cpu, d) => {
   const s = readRm32(cpu, d) >>> 0;
-  if (s === 0) raise(EXC_DE);
-  const hi = cpu.regs[EDX] >>> 0, lo = cpu.regs[EAX] >>> 0;
+  if (s === 0) raise(Exc.DE);
+  const hi = cpu.regs[Reg.EDX] >>> 0, lo = cpu.regs[Reg.EAX] >>> 0;
   if (hi === 0) {
     const q = Math.floor(lo / s);
-    cpu.regs[EAX] = q;
-    cpu.regs[EDX] = lo - q * s;
+    cpu.regs[Reg.EAX] = q;
+    cpu.regs[Reg.EDX] = lo - q * s;
     return;
   }
-  if (hi >= s) raise(EXC_DE);
+  if (hi >= s) raise(Exc.DE);
   udiv64(hi, lo, s);
-  cpu.regs[EAX] = divQ;
-  cpu.regs[EDX] = divR;
+  cpu.regs[Reg.EAX] = divQ;
+  cpu.regs[Reg.EDX] = divR;
 });
 // F6 /7 idiv Eb: AL ← AX / r/m8 (signed, truncating), AH ← remainder (sign of the dividend)
 defineOp("op_f6_7", (cpu, d) => {
   const s = (readRm8(cpu, d) << 24) >> 24;
-  if (s === 0) raise(EXC_DE);
-  const n = (cpu.regs[EAX] << 16) >> 16;
+  if (s === 0) raise(Exc.DE);
+  const n = (cpu.regs[Reg.EAX] << 16) >> 16;
   const q = Math.trunc(n / s);
-  if (q > 127 || q < -128) raise(EXC_DE);
-  setReg16(cpu, EAX, ((n - q * s) << 8) | (q & 0xff));
+  if (q > 127 || q < -128) raise(Exc.DE);
+  setReg16(cpu, Reg.EAX, ((n - q * s) << 8) | (q & 0xff));
 });
 // F7 /7 idiv Ev: signed DX:AX / r/m16, EDX:EAX / r/m32
 defineOp("op_f7_7", (cpu, d) => {
   const s = (readRm16(cpu, d) << 16) >> 16;
-  if (s === 0) raise(EXC_DE);
-  const n = (cpu.regs[EDX] << 16) | (cpu.regs[EAX] & 0xffff);
+  if (s === 0) raise(Exc.DE);
+  const n = (cpu.regs[Reg.EDX] << 16) | (cpu.regs[Reg.EAX] & 0xffff);
   const q = Math.trunc(n / s);
-  if (q > 32767 || q < -32768) raise(EXC_DE);
-  setReg16(cpu, EAX, q);
-  setReg16(cpu, EDX, n - q * s);
+  if (q > 32767 || q < -32768) raise(Exc.DE);
+  setReg16(cpu, Reg.EAX, q);
+  setReg16(cpu, Reg.EDX, n - q * s);
 }, (cpu, d) => {
   const s = readRm32(cpu, d);
-  if (s === 0) raise(EXC_DE);
-  const hi = cpu.regs[EDX], lo = cpu.regs[EAX];
+  if (s === 0) raise(Exc.DE);
+  const hi = cpu.regs[Reg.EDX], lo = cpu.regs[Reg.EAX];
   if (hi === lo >> 31) {
     // The dividend is a sign-extended int32: one exact double division.
     const q = Math.trunc(lo / s);
-    if (q > 0x7fffffff) raise(EXC_DE); // -2^31 / -1
-    cpu.regs[EAX] = q;
-    cpu.regs[EDX] = lo - q * s;
+    if (q > 0x7fffffff) raise(Exc.DE); // -2^31 / -1
+    cpu.regs[Reg.EAX] = q;
+    cpu.regs[Reg.EDX] = lo - q * s;
     return;
   }
   // Magnitudes, unsigned division, then signs: quotient negative when the signs differ,
@@ -231,9 +228,9 @@ defineOp("op_f7_7", (cpu, d) => {
     mhi = (~hi + (mlo === 0 ? 1 : 0)) >>> 0;
   }
   const ms = negS ? (-s) >>> 0 : s;
-  if (mhi >= ms) raise(EXC_DE);
+  if (mhi >= ms) raise(Exc.DE);
   udiv64(mhi, mlo, ms);
-  if (negN !== negS ? divQ > 0x80000000 : divQ > 0x7fffffff) raise(EXC_DE);
-  cpu.regs[EAX] = negN !== negS ? -divQ : divQ;
-  cpu.regs[EDX] = negN ? -divR : divR;
+  if (negN !== negS ? divQ > 0x80000000 : divQ > 0x7fffffff) raise(Exc.DE);
+  cpu.regs[Reg.EAX] = negN !== negS ? -divQ : divQ;
+  cpu.regs[Reg.EDX] = negN ? -divR : divR;
 });

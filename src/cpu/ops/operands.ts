@@ -2,7 +2,7 @@
 // Register encodings for byte operands: 0-3 → AL CL DL BL, 4-7 → AH CH DH BH.
 
 import type { Cpu } from "../cpu.js";
-import { D_MODRM, eaOffset, eaSeg } from "../decoder.js";
+import { eaOffset, eaSeg, Rec } from "../decoder.js";
 import { probeWrite, read16, read32, read8, write16, write32, write8 } from "../mmu.js";
 
 export function getReg8(cpu: Cpu, r: number): number {
@@ -21,36 +21,36 @@ export function setReg16(cpu: Cpu, r: number, v: number): void {
 
 /** modrm.reg of the record at d. */
 export function regField(cpu: Cpu, d: number): number {
-  return (cpu.dec[d + D_MODRM] >> 3) & 7;
+  return (cpu.dec[d + Rec.MODRM] >> 3) & 7;
 }
 
 // ---- r/m reads ----
 export function readRm8(cpu: Cpu, d: number): number {
-  const m = cpu.dec[d + D_MODRM];
+  const m = cpu.dec[d + Rec.MODRM];
   return m >= 0xc0 ? getReg8(cpu, m & 7) : read8(cpu, eaSeg(cpu, d), eaOffset(cpu, d));
 }
 export function readRm16(cpu: Cpu, d: number): number {
-  const m = cpu.dec[d + D_MODRM];
+  const m = cpu.dec[d + Rec.MODRM];
   return m >= 0xc0 ? cpu.regs[m & 7] & 0xffff : read16(cpu, eaSeg(cpu, d), eaOffset(cpu, d));
 }
 export function readRm32(cpu: Cpu, d: number): number {
-  const m = cpu.dec[d + D_MODRM];
+  const m = cpu.dec[d + Rec.MODRM];
   return m >= 0xc0 ? cpu.regs[m & 7] : read32(cpu, eaSeg(cpu, d), eaOffset(cpu, d));
 }
 
 // ---- r/m writes (plain stores: MOV, SETcc, POP Ev) ----
 export function writeRm8(cpu: Cpu, d: number, v: number): void {
-  const m = cpu.dec[d + D_MODRM];
+  const m = cpu.dec[d + Rec.MODRM];
   if (m >= 0xc0) setReg8(cpu, m & 7, v);
   else write8(cpu, eaSeg(cpu, d), eaOffset(cpu, d), v);
 }
 export function writeRm16(cpu: Cpu, d: number, v: number): void {
-  const m = cpu.dec[d + D_MODRM];
+  const m = cpu.dec[d + Rec.MODRM];
   if (m >= 0xc0) setReg16(cpu, m & 7, v);
   else write16(cpu, eaSeg(cpu, d), eaOffset(cpu, d), v);
 }
 export function writeRm32(cpu: Cpu, d: number, v: number): void {
-  const m = cpu.dec[d + D_MODRM];
+  const m = cpu.dec[d + Rec.MODRM];
   if (m >= 0xc0) cpu.regs[m & 7] = v;
   else write32(cpu, eaSeg(cpu, d), eaOffset(cpu, d), v);
 }
@@ -59,7 +59,7 @@ export function writeRm32(cpu: Cpu, d: number, v: number): void {
 // The address is kept in cpu.rmwSeg/rmwOff between the two calls (no allocation).
 
 export function readRmw8(cpu: Cpu, d: number): number {
-  const m = cpu.dec[d + D_MODRM];
+  const m = cpu.dec[d + Rec.MODRM];
   if (m >= 0xc0) return getReg8(cpu, m & 7);
   const seg = eaSeg(cpu, d), off = eaOffset(cpu, d);
   probeWrite(cpu, seg, off, 1);
@@ -67,7 +67,7 @@ export function readRmw8(cpu: Cpu, d: number): number {
   return read8(cpu, seg, off);
 }
 export function readRmw16(cpu: Cpu, d: number): number {
-  const m = cpu.dec[d + D_MODRM];
+  const m = cpu.dec[d + Rec.MODRM];
   if (m >= 0xc0) return cpu.regs[m & 7] & 0xffff;
   const seg = eaSeg(cpu, d), off = eaOffset(cpu, d);
   probeWrite(cpu, seg, off, 2);
@@ -75,7 +75,7 @@ export function readRmw16(cpu: Cpu, d: number): number {
   return read16(cpu, seg, off);
 }
 export function readRmw32(cpu: Cpu, d: number): number {
-  const m = cpu.dec[d + D_MODRM];
+  const m = cpu.dec[d + Rec.MODRM];
   if (m >= 0xc0) return cpu.regs[m & 7];
   const seg = eaSeg(cpu, d), off = eaOffset(cpu, d);
   probeWrite(cpu, seg, off, 4);
@@ -83,17 +83,17 @@ export function readRmw32(cpu: Cpu, d: number): number {
   return read32(cpu, seg, off);
 }
 export function writeRmw8(cpu: Cpu, d: number, v: number): void {
-  const m = cpu.dec[d + D_MODRM];
+  const m = cpu.dec[d + Rec.MODRM];
   if (m >= 0xc0) setReg8(cpu, m & 7, v);
   else write8(cpu, cpu.rmwSeg, cpu.rmwOff, v);
 }
 export function writeRmw16(cpu: Cpu, d: number, v: number): void {
-  const m = cpu.dec[d + D_MODRM];
+  const m = cpu.dec[d + Rec.MODRM];
   if (m >= 0xc0) setReg16(cpu, m & 7, v);
   else write16(cpu, cpu.rmwSeg, cpu.rmwOff, v);
 }
 export function writeRmw32(cpu: Cpu, d: number, v: number): void {
-  const m = cpu.dec[d + D_MODRM];
+  const m = cpu.dec[d + Rec.MODRM];
   if (m >= 0xc0) cpu.regs[m & 7] = v;
   else write32(cpu, cpu.rmwSeg, cpu.rmwOff, v);
 }

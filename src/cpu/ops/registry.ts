@@ -4,8 +4,8 @@
 // `unimplemented`, which reports the instruction once and raises #UD.
 
 import type { Cpu } from "../cpu.js";
-import { EXC_UD } from "../constants.js";
-import { IMPL_ENTRY, IMPL_NAMES, D_OPCODE, D_MODRM } from "../decoder.js";
+import { Exc } from "../constants.js";
+import { IMPL_ENTRY, IMPL_NAMES, Rec } from "../decoder.js";
 import { raise, EmulatorBug } from "../fault.js";
 
 /** An instruction implementation: `d` is the index of its decoded record in cpu.dec. */
@@ -29,13 +29,13 @@ export function isDefined(name: string): boolean {
 
 function unimplemented(cpu: Cpu, d: number): void {
   const id = cpu.dec[d] >> 1;
-  cpu.noteUnimplemented(`${IMPL_ENTRY[id]} (${IMPL_NAMES[id]})`, cpu.dec[d + D_OPCODE], cpu.dec[d + D_MODRM]);
-  raise(EXC_UD);
+  cpu.noteUnimplemented(`${IMPL_ENTRY[id]} (${IMPL_NAMES[id]})`, cpu.dec[d + Rec.OPCODE], cpu.dec[d + Rec.MODRM]);
+  raise(Exc.UD);
 }
 
 function undefinedOpcode(cpu: Cpu, d: number): void {
-  cpu.noteUndefined(cpu.dec[d + D_OPCODE], cpu.dec[d + D_MODRM]);
-  raise(EXC_UD);
+  cpu.noteUndefined(cpu.dec[d + Rec.OPCODE], cpu.dec[d + Rec.MODRM]);
+  raise(Exc.UD);
 }
 
 /** The dispatch array: index implId*2 + (32-bit operand size ? 1 : 0). */

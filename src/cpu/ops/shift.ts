@@ -17,8 +17,8 @@
 //       48-bit concatenation dest:src:dest, so bits of dest re-enter after the source's 16 bits.
 
 import type { Cpu } from "../cpu.js";
-import { ECX, EFLAGS_CF, EFLAGS_OF, EFLAGS_ZF } from "../constants.js";
-import { D_IMM } from "../decoder.js";
+import { Eflags, Reg } from "../constants.js";
+import { Rec } from "../decoder.js";
 import { getCF, PARITY, setArith } from "../flags.js";
 import { readRmw16, readRmw32, readRmw8, regField, writeRmw16, writeRmw32, writeRmw8 } from "./operands.js";
 import { defineOp, type Handler } from "./registry.js";
@@ -28,13 +28,13 @@ export const SH_ROL = 0, SH_ROR = 1, SH_RCL = 2, SH_RCR = 3, SH_SHL = 4, SH_SHR 
 /** Rotate-only flag update: CF and OF change, SF ZF AF PF keep their values. */
 function setCfOf(cpu: Cpu, cf: number, of: number): void {
   // Other lazy flags stay lazy; CF and OF become eager.
-  cpu.lzMask &= ~(EFLAGS_CF | EFLAGS_OF);
-  cpu.flags = (cpu.flags & ~(EFLAGS_CF | EFLAGS_OF)) | cf | (of << 11);
+  cpu.lzMask &= ~(Eflags.CF | Eflags.OF);
+  cpu.flags = (cpu.flags & ~(Eflags.CF | Eflags.OF)) | cf | (of << 11);
 }
 
 /** Shift flag update: CF, OF as given; SF ZF PF from `res` (sign bit `n`); AF = 0. */
 function setShiftFlags(cpu: Cpu, n: number, res: number, cf: number, of: number): void {
-  setArith(cpu, cf | PARITY[res & 0xff] | (res === 0 ? EFLAGS_ZF : 0) | (((res >>> n) & 1) << 7) | (of << 11));
+  setArith(cpu, cf | PARITY[res & 0xff] | (res === 0 ? Eflags.ZF : 0) | (((res >>> n) & 1) << 7) | (of << 11));
 }
 
 /**
@@ -117,7 +117,7 @@ export function shift(cpu: Cpu, op: number, bits: number, v: number, c: number):
 const CNT_IB = 0, CNT_ONE = 1, CNT_CL = 2;
 
 function count(cpu: Cpu, d: number, src: number): number {
-  return (src === CNT_IB ? cpu.dec[d + D_IMM] : src === CNT_ONE ? 1 : cpu.regs[ECX]) & 0x1f;
+  return (src === CNT_IB ? cpu.dec[d + Rec.IMM] : src === CNT_ONE ? 1 : cpu.regs[Reg.ECX]) & 0x1f;
 }
 
 function defineGroup2(opByte: number, byteForm: boolean, src: number): void {

@@ -3,8 +3,8 @@
 // or ESP (stack.ts). Segment-register pushes and pops live with the segment loads.
 
 import type { Cpu } from "../cpu.js";
-import { EBP, ESP, SS } from "../constants.js";
-import { D_IMM, D_IMM2 } from "../decoder.js";
+import { Reg, Seg } from "../constants.js";
+import { Rec } from "../decoder.js";
 import { probeWrite, read16, read32, segCheckSlow } from "../mmu.js";
 import { adjustSp, peek16, peek32, pop16, pop32, push16, push32 } from "../stack.js";
 import { readRm16, readRm32, setReg16, writeRm16, writeRm32 } from "./operands.js";
@@ -22,8 +22,8 @@ for (let r = 0; r < 8; r++) {
 }
 
 // 68 push Iz   6A push Ibs   FF /6 push Ev (the operand is read before ESP moves)
-const pushImm16 = (cpu: Cpu, d: number) => push16(cpu, cpu.dec[d + D_IMM]);
-const pushImm32 = (cpu: Cpu, d: number) => push32(cpu, cpu.dec[d + D_IMM]);
+const pushImm16 = (cpu: Cpu, d: number) => push16(cpu, cpu.dec[d + Rec.IMM]);
+const pushImm32 = (cpu: Cpu, d: number) => push32(cpu, cpu.dec[d + Rec.IMM]);
 defineOp("op_68", pushImm16, pushImm32);
 defineOp("op_6a", pushImm16, pushImm32);
 defineOp("op_ff_6", (cpu, d) => push16(cpu, readRm16(cpu, d)), (cpu, d) => push32(cpu, readRm32(cpu, d)));
@@ -36,20 +36,20 @@ defineOp("op_8f_0",
 
 /** The stack-slot offset `n` bytes below the current top, at the stack address size. */
 function below(cpu: Cpu, n: number): number {
-  const sp = (cpu.regs[ESP] - n) | 0;
+  const sp = (cpu.regs[Reg.ESP] - n) | 0;
   return cpu.stack32 ? sp : sp & 0xffff;
 }
 
 // 60 pusha|pushad: EAX ECX EDX EBX (original ESP) EBP ESI EDI. Every slot is checked for
 // writability first so a fault leaves memory untouched.
 defineOp("op_60", (cpu) => {
-  for (let i = 1; i <= 8; i++) probeWrite(cpu, SS, below(cpu, 2 * i), 2);
-  const sp = cpu.regs[ESP];
-  for (let r = 0; r < 8; r++) push16(cpu, r === ESP ? sp : cpu.regs[r]);
+  for (let i = 1; i <= 8; i++) probeWrite(cpu, Seg.SS, below(cpu, 2 * i), 2);
+  const sp = cpu.regs[Reg.ESP];
+  for (let r = 0; r < 8; r++) push16(cpu, r === Reg.ESP ? sp : cpu.regs[r]);
 }, (cpu) => {
-  for (let i = 1; i <= 8; i++) probeWrite(cpu, SS, below(cpu, 4 * i), 4);
-  const sp = cpu.regs[ESP];
-  for (let r = 0; r < 8; r++) push32(cpu, r === ESP ? sp : cpu.regs[r]);
+  for (let i = 1; i <= 8; i++) probeWrite(cpu, Seg.SS, below(cpu, 4 * i), 4);
+  const sp = cpu.regs[Reg.ESP];
+  for (let r = 0; r < 8; r++) push32(cpu, r === Reg.ESP ? sp : cpu.regs[r]);
 });
 
 // 61 popa|popad: EDI ESI EBP (skipped) EBX EDX ECX EAX. All slots are read before any register changes.
@@ -75,42 +75,42 @@ defineOp("op_61", (cpu) => {
  */
 function enter(cpu: Cpu, d: number, op32: boolean): void {
   const regs = cpu.regs;
-  const alloc = cpu.dec[d + D_IMM] & 0xffff;
-  const level = cpu.dec[d + D_IMM2] & 31;
+  const alloc = cpu.dec[d + Rec.IMM] & 0xffff;
+  const level = cpu.dec[d + Rec.IMM2] & 31;
   const s32 = cpu.stack32;
-  if (op32) push32(cpu, regs[EBP]); else push16(cpu, regs[EBP]);
-  const frameTemp = regs[ESP];
+  if (op32) push32(cpu, regs[Reg.EBP]); else push16(cpu, regs[Reg.EBP]);
+  const frameTemp = regs[Reg.ESP];
   if (level > 0) {
     const n = op32 ? 4 : 2;
-    let bp = regs[EBP];
+    let bp = regs[Reg.EBP];
     for (let i = 1; i < level; i++) {
       bp = (bp - n) | 0;
       const off = s32 ? bp : bp & 0xffff;
-      if (op32) push32(cpu, read32(cpu, SS, off)); else push16(cpu, read16(cpu, SS, off));
+      if (op32) push32(cpu, read32(cpu, Seg.SS, off)); else push16(cpu, read16(cpu, Seg.SS, off));
     }
     if (op32) push32(cpu, frameTemp); else push16(cpu, frameTemp);
   }
-  const sp = regs[ESP];
+  const sp = regs[Reg.ESP];
   const newSp = s32 ? (sp - alloc) | 0 : (sp & ~0xffff) | ((sp - alloc) & 0xffff);
   // #SS(0) if the new stack pointer is outside the stack segment.
   const top = s32 ? newSp : newSp & 0xffff;
-  if (alloc !== 0 && (top >>> 0) > cpu.segLimW[SS]) segCheckSlow(cpu, SS, top, 1, true);
-  if (op32) regs[EBP] = frameTemp; else setReg16(cpu, EBP, frameTemp);
-  regs[ESP] = newSp;
+  if (alloc !== 0 && (top >>> 0) > cpu.segLimW[Seg.SS]) segCheckSlow(cpu, Seg.SS, top, 1, true);
+  if (op32) regs[Reg.EBP] = frameTemp; else setReg16(cpu, Reg.EBP, frameTemp);
+  regs[Reg.ESP] = newSp;
 }
 defineOp("op_c8", (cpu, d) => enter(cpu, d, false), (cpu, d) => enter(cpu, d, true));
 
 // C9 leave: (E)SP ← (E)BP by stack size, then pop (E)BP by operand size.
 defineOp("op_c9", (cpu) => {
   const regs = cpu.regs;
-  const bp = cpu.stack32 ? regs[EBP] : regs[EBP] & 0xffff;
-  const v = read16(cpu, SS, bp);
-  regs[ESP] = cpu.stack32 ? (bp + 2) | 0 : (regs[ESP] & ~0xffff) | ((bp + 2) & 0xffff);
-  setReg16(cpu, EBP, v);
+  const bp = cpu.stack32 ? regs[Reg.EBP] : regs[Reg.EBP] & 0xffff;
+  const v = read16(cpu, Seg.SS, bp);
+  regs[Reg.ESP] = cpu.stack32 ? (bp + 2) | 0 : (regs[Reg.ESP] & ~0xffff) | ((bp + 2) & 0xffff);
+  setReg16(cpu, Reg.EBP, v);
 }, (cpu) => {
   const regs = cpu.regs;
-  const bp = cpu.stack32 ? regs[EBP] : regs[EBP] & 0xffff;
-  const v = read32(cpu, SS, bp);
-  regs[ESP] = cpu.stack32 ? (bp + 4) | 0 : (regs[ESP] & ~0xffff) | ((bp + 4) & 0xffff);
-  regs[EBP] = v;
+  const bp = cpu.stack32 ? regs[Reg.EBP] : regs[Reg.EBP] & 0xffff;
+  const v = read32(cpu, Seg.SS, bp);
+  regs[Reg.ESP] = cpu.stack32 ? (bp + 4) | 0 : (regs[Reg.ESP] & ~0xffff) | ((bp + 4) & 0xffff);
+  regs[Reg.EBP] = v;
 });

@@ -17,15 +17,15 @@
 // fault); MOVS keeps the element-by-element result even for overlapping operands.
 
 import type { Cpu } from "../cpu.js";
-import { EAX, ECX, EDI, EDX, EFLAGS_DF, EFLAGS_TF, ES, ESI } from "../constants.js";
-import { D_LEN, eaSeg, PFX_AD32, PFX_REP, PFX_REPNE } from "../decoder.js";
-import { LZ_SUB, setLazy } from "../flags.js";
+import { Eflags, Reg, Seg } from "../constants.js";
+import { eaSeg, Pfx, Rec } from "../decoder.js";
+import { setLazy, Lz } from "../flags.js";
 import { probeWrite, read16, read32, read8, write16, write32, write8 } from "../mmu.js";
 import { checkIoPermission } from "../system/io.js";
 import { setReg16, setReg8 } from "./operands.js";
 import { defineOp } from "./registry.js";
 
-const REP_ANY = PFX_REP | PFX_REPNE;
+const REP_ANY = Pfx.REP | Pfx.REPNE;
 
 function readN(cpu: Cpu, seg: number, off: number, s: number): number {
   return s === 1 ? read8(cpu, seg, off) : s === 2 ? read16(cpu, seg, off) : read32(cpu, seg, off);
@@ -36,14 +36,14 @@ function writeN(cpu: Cpu, seg: number, off: number, v: number, s: number): void 
   else write32(cpu, seg, off, v);
 }
 function setAcc(cpu: Cpu, v: number, s: number): void {
-  if (s === 1) setReg8(cpu, EAX, v);
-  else if (s === 2) setReg16(cpu, EAX, v);
-  else cpu.regs[EAX] = v;
+  if (s === 1) setReg8(cpu, Reg.EAX, v);
+  else if (s === 2) setReg16(cpu, Reg.EAX, v);
+  else cpu.regs[Reg.EAX] = v;
 }
 
 /** Iterations this call may retire: up to the run's icount limit, one under single-step. */
 function repBudget(cpu: Cpu): number {
-  if ((cpu.flags & EFLAGS_TF) !== 0) return 1;
+  if ((cpu.flags & Eflags.TF) !== 0) return 1;
   const b = cpu.icountLimit - cpu.icount;
   return b < 1 ? 1 : b;
 }
@@ -117,40 +117,40 @@ function fillRun(cpu: Cpu, hd: number, n: number, s: number, delta: number, v: n
 // ---- MOVS ----
 
 function movs(cpu: Cpu, d: number, s: number): void {
-  const len = cpu.dec[d + D_LEN];
+  const len = cpu.dec[d + Rec.LEN];
   const regs = cpu.regs;
-  const amask = len & PFX_AD32 ? -1 : 0xffff;
+  const amask = len & Pfx.AD32 ? -1 : 0xffff;
   const seg = eaSeg(cpu, d);
-  const delta = cpu.flags & EFLAGS_DF ? -s : s;
+  const delta = cpu.flags & Eflags.DF ? -s : s;
   if ((len & REP_ANY) === 0) {
-    const si = regs[ESI] & amask, di = regs[EDI] & amask;
-    writeN(cpu, ES, di, readN(cpu, seg, si, s), s);
-    setIdx(cpu, ESI, si + delta, amask);
-    setIdx(cpu, EDI, di + delta, amask);
+    const si = regs[Reg.ESI] & amask, di = regs[Reg.EDI] & amask;
+    writeN(cpu, Seg.ES, di, readN(cpu, seg, si, s), s);
+    setIdx(cpu, Reg.ESI, si + delta, amask);
+    setIdx(cpu, Reg.EDI, di + delta, amask);
     return;
   }
-  let cnt = (regs[ECX] & amask) >>> 0;
+  let cnt = (regs[Reg.ECX] & amask) >>> 0;
   if (cnt === 0) return;
   const budget = repBudget(cpu);
   const amax = amask >>> 0;
   let done = 0;
   for (;;) {
-    const si = (regs[ESI] & amask) >>> 0, di = (regs[EDI] & amask) >>> 0;
+    const si = (regs[Reg.ESI] & amask) >>> 0, di = (regs[Reg.EDI] & amask) >>> 0;
     const want = cnt < budget - done ? cnt : budget - done;
     let n = 0;
     if (want > 1) {
       n = runLength(cpu, seg, si, s, delta, amax, cpu.segLimR[seg], cpu.accR, want);
-      if (n > 1) n = runLength(cpu, ES, di, s, delta, amax, cpu.segLimW[ES], cpu.accW, n);
-      if (n > 1) copyRun(cpu, hostOf(cpu, seg, si), hostOf(cpu, ES, di), n, s, delta);
+      if (n > 1) n = runLength(cpu, Seg.ES, di, s, delta, amax, cpu.segLimW[Seg.ES], cpu.accW, n);
+      if (n > 1) copyRun(cpu, hostOf(cpu, seg, si), hostOf(cpu, Seg.ES, di), n, s, delta);
     }
     if (n <= 1) {
       n = 1;
-      writeN(cpu, ES, di, readN(cpu, seg, si, s), s);
+      writeN(cpu, Seg.ES, di, readN(cpu, seg, si, s), s);
     }
-    setIdx(cpu, ESI, si + n * delta, amask);
-    setIdx(cpu, EDI, di + n * delta, amask);
+    setIdx(cpu, Reg.ESI, si + n * delta, amask);
+    setIdx(cpu, Reg.EDI, di + n * delta, amask);
     cnt -= n;
-    setIdx(cpu, ECX, cnt, amask);
+    setIdx(cpu, Reg.ECX, cnt, amask);
     done += n;
     cpu.icount += n;
     if (cnt === 0) break;
@@ -162,37 +162,37 @@ function movs(cpu: Cpu, d: number, s: number): void {
 // ---- STOS ----
 
 function stos(cpu: Cpu, d: number, s: number): void {
-  const len = cpu.dec[d + D_LEN];
+  const len = cpu.dec[d + Rec.LEN];
   const regs = cpu.regs;
-  const amask = len & PFX_AD32 ? -1 : 0xffff;
-  const delta = cpu.flags & EFLAGS_DF ? -s : s;
-  const v = regs[EAX];
+  const amask = len & Pfx.AD32 ? -1 : 0xffff;
+  const delta = cpu.flags & Eflags.DF ? -s : s;
+  const v = regs[Reg.EAX];
   if ((len & REP_ANY) === 0) {
-    const di = regs[EDI] & amask;
-    writeN(cpu, ES, di, v, s);
-    setIdx(cpu, EDI, di + delta, amask);
+    const di = regs[Reg.EDI] & amask;
+    writeN(cpu, Seg.ES, di, v, s);
+    setIdx(cpu, Reg.EDI, di + delta, amask);
     return;
   }
-  let cnt = (regs[ECX] & amask) >>> 0;
+  let cnt = (regs[Reg.ECX] & amask) >>> 0;
   if (cnt === 0) return;
   const budget = repBudget(cpu);
   const amax = amask >>> 0;
   let done = 0;
   for (;;) {
-    const di = (regs[EDI] & amask) >>> 0;
+    const di = (regs[Reg.EDI] & amask) >>> 0;
     const want = cnt < budget - done ? cnt : budget - done;
     let n = 0;
     if (want > 1) {
-      n = runLength(cpu, ES, di, s, delta, amax, cpu.segLimW[ES], cpu.accW, want);
-      if (n > 1) fillRun(cpu, hostOf(cpu, ES, di), n, s, delta, v);
+      n = runLength(cpu, Seg.ES, di, s, delta, amax, cpu.segLimW[Seg.ES], cpu.accW, want);
+      if (n > 1) fillRun(cpu, hostOf(cpu, Seg.ES, di), n, s, delta, v);
     }
     if (n <= 1) {
       n = 1;
-      writeN(cpu, ES, di, v, s);
+      writeN(cpu, Seg.ES, di, v, s);
     }
-    setIdx(cpu, EDI, di + n * delta, amask);
+    setIdx(cpu, Reg.EDI, di + n * delta, amask);
     cnt -= n;
-    setIdx(cpu, ECX, cnt, amask);
+    setIdx(cpu, Reg.ECX, cnt, amask);
     done += n;
     cpu.icount += n;
     if (cnt === 0) break;
@@ -204,26 +204,26 @@ function stos(cpu: Cpu, d: number, s: number): void {
 // ---- LODS ----
 
 function lods(cpu: Cpu, d: number, s: number): void {
-  const len = cpu.dec[d + D_LEN];
+  const len = cpu.dec[d + Rec.LEN];
   const regs = cpu.regs;
-  const amask = len & PFX_AD32 ? -1 : 0xffff;
+  const amask = len & Pfx.AD32 ? -1 : 0xffff;
   const seg = eaSeg(cpu, d);
-  const delta = cpu.flags & EFLAGS_DF ? -s : s;
+  const delta = cpu.flags & Eflags.DF ? -s : s;
   if ((len & REP_ANY) === 0) {
-    const si = regs[ESI] & amask;
+    const si = regs[Reg.ESI] & amask;
     setAcc(cpu, readN(cpu, seg, si, s), s);
-    setIdx(cpu, ESI, si + delta, amask);
+    setIdx(cpu, Reg.ESI, si + delta, amask);
     return;
   }
-  let cnt = (regs[ECX] & amask) >>> 0;
+  let cnt = (regs[Reg.ECX] & amask) >>> 0;
   if (cnt === 0) return;
   const budget = repBudget(cpu);
   let done = 0;
   for (;;) {
-    const si = regs[ESI] & amask;
+    const si = regs[Reg.ESI] & amask;
     setAcc(cpu, readN(cpu, seg, si, s), s);
-    setIdx(cpu, ESI, si + delta, amask);
-    setIdx(cpu, ECX, --cnt, amask);
+    setIdx(cpu, Reg.ESI, si + delta, amask);
+    setIdx(cpu, Reg.ECX, --cnt, amask);
     done++;
     cpu.icount++;
     if (cnt === 0) break;
@@ -235,39 +235,39 @@ function lods(cpu: Cpu, d: number, s: number): void {
 // ---- CMPS / SCAS: flags as CMP src,dst (CMPS: [seg:SI] − [ES:DI]; SCAS: eAX − [ES:DI]) ----
 
 function cmps(cpu: Cpu, d: number, s: number): void {
-  const len = cpu.dec[d + D_LEN];
+  const len = cpu.dec[d + Rec.LEN];
   const regs = cpu.regs;
-  const amask = len & PFX_AD32 ? -1 : 0xffff;
+  const amask = len & Pfx.AD32 ? -1 : 0xffff;
   const seg = eaSeg(cpu, d);
-  const delta = cpu.flags & EFLAGS_DF ? -s : s;
+  const delta = cpu.flags & Eflags.DF ? -s : s;
   const sz = s * 8 - 1;
   const mask = s === 4 ? -1 : (1 << (s * 8)) - 1;
   if ((len & REP_ANY) === 0) {
-    const si = regs[ESI] & amask, di = regs[EDI] & amask;
-    const a = readN(cpu, seg, si, s), b = readN(cpu, ES, di, s);
-    setLazy(cpu, LZ_SUB, sz, a, b, (a - b) & mask);
-    setIdx(cpu, ESI, si + delta, amask);
-    setIdx(cpu, EDI, di + delta, amask);
+    const si = regs[Reg.ESI] & amask, di = regs[Reg.EDI] & amask;
+    const a = readN(cpu, seg, si, s), b = readN(cpu, Seg.ES, di, s);
+    setLazy(cpu, Lz.SUB, sz, a, b, (a - b) & mask);
+    setIdx(cpu, Reg.ESI, si + delta, amask);
+    setIdx(cpu, Reg.EDI, di + delta, amask);
     return;
   }
-  let cnt = (regs[ECX] & amask) >>> 0;
+  let cnt = (regs[Reg.ECX] & amask) >>> 0;
   if (cnt === 0) return;
-  const repe = (len & PFX_REP) !== 0;
+  const repe = (len & Pfx.REP) !== 0;
   const budget = repBudget(cpu);
   const amax = amask >>> 0;
   const bytes = cpu.mem.bytes, view = cpu.mem.view;
   let done = 0;
   for (;;) {
-    const si = (regs[ESI] & amask) >>> 0, di = (regs[EDI] & amask) >>> 0;
+    const si = (regs[Reg.ESI] & amask) >>> 0, di = (regs[Reg.EDI] & amask) >>> 0;
     const want = cnt < budget - done ? cnt : budget - done;
     let n = 0, a = 0, b = 0, r = 0;
     if (want > 1) {
       n = runLength(cpu, seg, si, s, delta, amax, cpu.segLimR[seg], cpu.accR, want);
-      if (n > 1) n = runLength(cpu, ES, di, s, delta, amax, cpu.segLimR[ES], cpu.accR, n);
+      if (n > 1) n = runLength(cpu, Seg.ES, di, s, delta, amax, cpu.segLimR[Seg.ES], cpu.accR, n);
     }
     if (n > 1) {
       // A run of RAM elements: compare in place, stopping where REPE/REPNE would.
-      let hs = hostOf(cpu, seg, si), hd = hostOf(cpu, ES, di), k = 0;
+      let hs = hostOf(cpu, seg, si), hd = hostOf(cpu, Seg.ES, di), k = 0;
       for (;;) {
         if (s === 1) { a = bytes[hs]; b = bytes[hd]; }
         else if (s === 2) { a = view.getUint16(hs, true); b = view.getUint16(hd, true); }
@@ -280,14 +280,14 @@ function cmps(cpu: Cpu, d: number, s: number): void {
       n = k;
     } else {
       n = 1;
-      a = readN(cpu, seg, si, s); b = readN(cpu, ES, di, s);
+      a = readN(cpu, seg, si, s); b = readN(cpu, Seg.ES, di, s);
       r = (a - b) & mask;
     }
-    setLazy(cpu, LZ_SUB, sz, a, b, r);
-    setIdx(cpu, ESI, si + n * delta, amask);
-    setIdx(cpu, EDI, di + n * delta, amask);
+    setLazy(cpu, Lz.SUB, sz, a, b, r);
+    setIdx(cpu, Reg.ESI, si + n * delta, amask);
+    setIdx(cpu, Reg.EDI, di + n * delta, amask);
     cnt -= n;
-    setIdx(cpu, ECX, cnt, amask);
+    setIdx(cpu, Reg.ECX, cnt, amask);
     done += n;
     cpu.icount += n;
     if (cnt === 0 || (r === 0) !== repe) break;
@@ -297,34 +297,34 @@ function cmps(cpu: Cpu, d: number, s: number): void {
 }
 
 function scas(cpu: Cpu, d: number, s: number): void {
-  const len = cpu.dec[d + D_LEN];
+  const len = cpu.dec[d + Rec.LEN];
   const regs = cpu.regs;
-  const amask = len & PFX_AD32 ? -1 : 0xffff;
-  const delta = cpu.flags & EFLAGS_DF ? -s : s;
+  const amask = len & Pfx.AD32 ? -1 : 0xffff;
+  const delta = cpu.flags & Eflags.DF ? -s : s;
   const sz = s * 8 - 1;
   const mask = s === 4 ? -1 : (1 << (s * 8)) - 1;
-  const a = regs[EAX] & mask;
+  const a = regs[Reg.EAX] & mask;
   if ((len & REP_ANY) === 0) {
-    const di = regs[EDI] & amask;
-    const b = readN(cpu, ES, di, s);
-    setLazy(cpu, LZ_SUB, sz, a, b, (a - b) & mask);
-    setIdx(cpu, EDI, di + delta, amask);
+    const di = regs[Reg.EDI] & amask;
+    const b = readN(cpu, Seg.ES, di, s);
+    setLazy(cpu, Lz.SUB, sz, a, b, (a - b) & mask);
+    setIdx(cpu, Reg.EDI, di + delta, amask);
     return;
   }
-  let cnt = (regs[ECX] & amask) >>> 0;
+  let cnt = (regs[Reg.ECX] & amask) >>> 0;
   if (cnt === 0) return;
-  const repe = (len & PFX_REP) !== 0;
+  const repe = (len & Pfx.REP) !== 0;
   const budget = repBudget(cpu);
   const amax = amask >>> 0;
   const bytes = cpu.mem.bytes, view = cpu.mem.view;
   let done = 0;
   for (;;) {
-    const di = (regs[EDI] & amask) >>> 0;
+    const di = (regs[Reg.EDI] & amask) >>> 0;
     const want = cnt < budget - done ? cnt : budget - done;
     let n = 0, b = 0, r = 0;
-    if (want > 1) n = runLength(cpu, ES, di, s, delta, amax, cpu.segLimR[ES], cpu.accR, want);
+    if (want > 1) n = runLength(cpu, Seg.ES, di, s, delta, amax, cpu.segLimR[Seg.ES], cpu.accR, want);
     if (n > 1) {
-      let h = hostOf(cpu, ES, di), k = 0;
+      let h = hostOf(cpu, Seg.ES, di), k = 0;
       for (;;) {
         b = s === 1 ? bytes[h] : s === 2 ? view.getUint16(h, true) : view.getInt32(h, true);
         r = (a - b) & mask;
@@ -335,13 +335,13 @@ function scas(cpu: Cpu, d: number, s: number): void {
       n = k;
     } else {
       n = 1;
-      b = readN(cpu, ES, di, s);
+      b = readN(cpu, Seg.ES, di, s);
       r = (a - b) & mask;
     }
-    setLazy(cpu, LZ_SUB, sz, a, b, r);
-    setIdx(cpu, EDI, di + n * delta, amask);
+    setLazy(cpu, Lz.SUB, sz, a, b, r);
+    setIdx(cpu, Reg.EDI, di + n * delta, amask);
     cnt -= n;
-    setIdx(cpu, ECX, cnt, amask);
+    setIdx(cpu, Reg.ECX, cnt, amask);
     done += n;
     cpu.icount += n;
     if (cnt === 0 || (r === 0) !== repe) break;
@@ -354,24 +354,24 @@ function scas(cpu: Cpu, d: number, s: number): void {
 // that the destination is writable before it reads the port, so a fault does not lose the input.
 
 function ins(cpu: Cpu, d: number, s: number): void {
-  const len = cpu.dec[d + D_LEN];
+  const len = cpu.dec[d + Rec.LEN];
   const regs = cpu.regs;
-  const amask = len & PFX_AD32 ? -1 : 0xffff;
-  const delta = cpu.flags & EFLAGS_DF ? -s : s;
-  const port = regs[EDX] & 0xffff;
+  const amask = len & Pfx.AD32 ? -1 : 0xffff;
+  const delta = cpu.flags & Eflags.DF ? -s : s;
+  const port = regs[Reg.EDX] & 0xffff;
   const rep = (len & REP_ANY) !== 0;
-  let cnt = rep ? (regs[ECX] & amask) >>> 0 : 1;
+  let cnt = rep ? (regs[Reg.ECX] & amask) >>> 0 : 1;
   if (cnt === 0) return;
   checkIoPermission(cpu, port, s);
   const budget = rep ? repBudget(cpu) : 1;
   let done = 0;
   for (;;) {
-    const di = regs[EDI] & amask;
-    probeWrite(cpu, ES, di, s);
-    writeN(cpu, ES, di, cpu.host.ioIn(cpu, port, s), s);
-    setIdx(cpu, EDI, di + delta, amask);
+    const di = regs[Reg.EDI] & amask;
+    probeWrite(cpu, Seg.ES, di, s);
+    writeN(cpu, Seg.ES, di, cpu.host.ioIn(cpu, port, s), s);
+    setIdx(cpu, Reg.EDI, di + delta, amask);
     if (!rep) return;
-    setIdx(cpu, ECX, --cnt, amask);
+    setIdx(cpu, Reg.ECX, --cnt, amask);
     done++;
     cpu.icount++;
     if (cnt === 0) break;
@@ -381,24 +381,24 @@ function ins(cpu: Cpu, d: number, s: number): void {
 }
 
 function outs(cpu: Cpu, d: number, s: number): void {
-  const len = cpu.dec[d + D_LEN];
+  const len = cpu.dec[d + Rec.LEN];
   const regs = cpu.regs;
-  const amask = len & PFX_AD32 ? -1 : 0xffff;
+  const amask = len & Pfx.AD32 ? -1 : 0xffff;
   const seg = eaSeg(cpu, d);
-  const delta = cpu.flags & EFLAGS_DF ? -s : s;
-  const port = regs[EDX] & 0xffff;
+  const delta = cpu.flags & Eflags.DF ? -s : s;
+  const port = regs[Reg.EDX] & 0xffff;
   const rep = (len & REP_ANY) !== 0;
-  let cnt = rep ? (regs[ECX] & amask) >>> 0 : 1;
+  let cnt = rep ? (regs[Reg.ECX] & amask) >>> 0 : 1;
   if (cnt === 0) return;
   checkIoPermission(cpu, port, s);
   const budget = rep ? repBudget(cpu) : 1;
   let done = 0;
   for (;;) {
-    const si = regs[ESI] & amask;
+    const si = regs[Reg.ESI] & amask;
     cpu.host.ioOut(cpu, port, s, readN(cpu, seg, si, s));
-    setIdx(cpu, ESI, si + delta, amask);
+    setIdx(cpu, Reg.ESI, si + delta, amask);
     if (!rep) return;
-    setIdx(cpu, ECX, --cnt, amask);
+    setIdx(cpu, Reg.ECX, --cnt, amask);
     done++;
     cpu.icount++;
     if (cnt === 0) break;

@@ -2,17 +2,12 @@
 // SMSW LMSW (SDM Vol.2; Vol.3 2.4, 5.10).
 
 import type { Cpu } from "../cpu.js";
-import {
-  CR0_PE, DESC_UNUSABLE, EFLAGS_VM, EFLAGS_ZF, EXC_GP, EXC_NP, EXC_UD, LDTR, SYS_LDT, TR,
-} from "../constants.js";
-import { D_MODRM, eaOffset, eaSeg } from "../decoder.js";
+import { Cr0, Desc, Eflags, Exc, Seg, SysType } from "../constants.js";
+import { eaOffset, eaSeg, Rec } from "../decoder.js";
 import { raise } from "../fault.js";
 import { materialize } from "../flags.js";
 import { probeWrite, read16, read32, write16, write32 } from "../mmu.js";
-import {
-  Descriptor, descDpl, descLimit, descPresent, descType, isCode, isConforming, isNullSel, isReadable, isSystem,
-  isWritableData, loadCache, readDescriptor, selErr, setTssBusy,
-} from "../system/descriptors.js";
+import { Descriptor, descDpl, descLimit, descPresent, descType, isCode, isConforming, isNullSel, isReadable, isSystem, isWritableData, loadCache, readDescriptor, selErr, setTssBusy } from "../system/descriptors.js";
 import { readRm16, readRmw16, regField, setReg16, writeRmw16 } from "./operands.js";
 import { defineOp } from "./registry.js";
 
@@ -20,16 +15,16 @@ const desc = new Descriptor();
 
 /** SLDT STR LLDT LTR LAR LSL VERR VERW ARPL exist only in protected mode (#UD in real and V86). */
 function requireProtected(cpu: Cpu): void {
-  if ((cpu.cr0 & CR0_PE) === 0 || (cpu.flags & EFLAGS_VM) !== 0) raise(EXC_UD);
+  if ((cpu.cr0 & Cr0.PE) === 0 || (cpu.flags & Eflags.VM) !== 0) raise(Exc.UD);
 }
 
 function requireCpl0(cpu: Cpu): void {
-  if (cpu.cpl !== 0) raise(EXC_GP, 0);
+  if (cpu.cpl !== 0) raise(Exc.GP, 0);
 }
 
 /** A 16-bit value to Ew; a register destination with 32-bit operand size gets it zero-extended. */
 function storeSelector(cpu: Cpu, d: number, v: number, op32: boolean): void {
-  const m = cpu.dec[d + D_MODRM];
+  const m = cpu.dec[d + Rec.MODRM];
   if (m < 0xc0) write16(cpu, eaSeg(cpu, d), eaOffset(cpu, d), v);
   else if (op32) cpu.regs[m & 7] = v & 0xffff;
   else setReg16(cpu, m & 7, v);
@@ -37,7 +32,7 @@ function storeSelector(cpu: Cpu, d: number, v: number, op32: boolean): void {
 
 function setZF(cpu: Cpu, z: boolean): void {
   materialize(cpu);
-  cpu.flags = z ? cpu.flags | EFLAGS_ZF : cpu.flags & ~EFLAGS_ZF;
+  cpu.flags = z ? cpu.flags | Eflags.ZF : cpu.flags & ~Eflags.ZF;
 }
 
 // ---- 0F 01 /0-/3: descriptor-table registers. A 16-bit operand size loads a 24-bit base;
@@ -65,7 +60,7 @@ defineOp("op_0f_01_3_mem", (cpu: Cpu, d: number) => loadTable(cpu, d, false, tru
 // SMSW to a 32-bit register stores all of CR0 (the SDM leaves bits 31:16 undefined).
 defineOp("op_0f_01_4", (cpu: Cpu, d: number) => storeSelector(cpu, d, cpu.cr0 & 0xffff, false),
   (cpu: Cpu, d: number) => {
-    if (cpu.dec[d + D_MODRM] >= 0xc0) cpu.regs[cpu.dec[d + D_MODRM] & 7] = cpu.cr0;
+    if (cpu.dec[d + Rec.MODRM] >= 0xc0) cpu.regs[cpu.dec[d + Rec.MODRM] & 7] = cpu.cr0;
     else storeSelector(cpu, d, cpu.cr0 & 0xffff, true);
   });
 // LMSW loads PE MP EM TS; it can set PE but never clear it.
@@ -77,21 +72,21 @@ defineOp("op_0f_01_6", (cpu: Cpu, d: number) => {
 });
 
 // ---- 0F 00 /0 sldt, /1 str ----
-defineOp("op_0f_00_0", (cpu: Cpu, d: number) => { requireProtected(cpu); storeSelector(cpu, d, cpu.segSel[LDTR], false); },
-  (cpu: Cpu, d: number) => { requireProtected(cpu); storeSelector(cpu, d, cpu.segSel[LDTR], true); });
-defineOp("op_0f_00_1", (cpu: Cpu, d: number) => { requireProtected(cpu); storeSelector(cpu, d, cpu.segSel[TR], false); },
-  (cpu: Cpu, d: number) => { requireProtected(cpu); storeSelector(cpu, d, cpu.segSel[TR], true); });
+defineOp("op_0f_00_0", (cpu: Cpu, d: number) => { requireProtected(cpu); storeSelector(cpu, d, cpu.segSel[Seg.LDTR], false); },
+  (cpu: Cpu, d: number) => { requireProtected(cpu); storeSelector(cpu, d, cpu.segSel[Seg.LDTR], true); });
+defineOp("op_0f_00_1", (cpu: Cpu, d: number) => { requireProtected(cpu); storeSelector(cpu, d, cpu.segSel[Seg.TR], false); },
+  (cpu: Cpu, d: number) => { requireProtected(cpu); storeSelector(cpu, d, cpu.segSel[Seg.TR], true); });
 
 // ---- 0F 00 /2 lldt Ew (SDM Vol.2 LLDT): a null selector leaves LDTR unusable ----
 defineOp("op_0f_00_2", (cpu: Cpu, d: number) => {
   requireProtected(cpu);
   requireCpl0(cpu);
   const sel = readRm16(cpu, d);
-  if (isNullSel(sel)) { cpu.setSegCache(LDTR, sel, 0, 0, DESC_UNUSABLE); return; }
-  if ((sel & 4) !== 0 || !readDescriptor(cpu, sel, desc)) raise(EXC_GP, selErr(sel));
-  if (!isSystem(desc) || descType(desc) !== SYS_LDT) raise(EXC_GP, selErr(sel));
-  if (!descPresent(desc)) raise(EXC_NP, selErr(sel));
-  loadCache(cpu, LDTR, sel, desc);
+  if (isNullSel(sel)) { cpu.setSegCache(Seg.LDTR, sel, 0, 0, Desc.UNUSABLE); return; }
+  if ((sel & 4) !== 0 || !readDescriptor(cpu, sel, desc)) raise(Exc.GP, selErr(sel));
+  if (!isSystem(desc) || descType(desc) !== SysType.LDT) raise(Exc.GP, selErr(sel));
+  if (!descPresent(desc)) raise(Exc.NP, selErr(sel));
+  loadCache(cpu, Seg.LDTR, sel, desc);
 });
 
 // ---- 0F 00 /3 ltr Ew (SDM Vol.2 LTR): an available TSS, marked busy ----
@@ -99,13 +94,13 @@ defineOp("op_0f_00_3", (cpu: Cpu, d: number) => {
   requireProtected(cpu);
   requireCpl0(cpu);
   const sel = readRm16(cpu, d);
-  if (isNullSel(sel)) raise(EXC_GP, 0);
-  if ((sel & 4) !== 0 || !readDescriptor(cpu, sel, desc)) raise(EXC_GP, selErr(sel));
+  if (isNullSel(sel)) raise(Exc.GP, 0);
+  if ((sel & 4) !== 0 || !readDescriptor(cpu, sel, desc)) raise(Exc.GP, selErr(sel));
   const t = descType(desc);
-  if (!isSystem(desc) || (t !== 1 && t !== 9)) raise(EXC_GP, selErr(sel));
-  if (!descPresent(desc)) raise(EXC_NP, selErr(sel));
+  if (!isSystem(desc) || (t !== 1 && t !== 9)) raise(Exc.GP, selErr(sel));
+  if (!descPresent(desc)) raise(Exc.NP, selErr(sel));
   setTssBusy(cpu, desc, true);
-  loadCache(cpu, TR, sel, desc);
+  loadCache(cpu, Seg.TR, sel, desc);
 });
 
 // ---- LAR LSL VERR VERW: ZF reports whether the descriptor is visible at this privilege ----

@@ -17,7 +17,7 @@
 // A fault in the instruction discards pending matches (cpu.ts): the instruction did not complete.
 
 import type { Cpu } from "../cpu.js";
-import { CR4_DE } from "../constants.js";
+import { Cr4 } from "../constants.js";
 
 export const DR6_BD = 1 << 13, DR6_BS = 1 << 14, DR6_BT = 1 << 15;
 /** DR6 bits that always read as 1 on P6-family processors (bits 4-11, 16-31). */
@@ -49,7 +49,7 @@ export function updateDebugState(cpu: Cpu): void {
     if (!enabled(dr7, n)) continue;
     const rw = rwOf(dr7, n);
     if (rw === RW_EXEC) exec = true;
-    else if (rw === RW_IO) { if ((cpu.cr4 & CR4_DE) !== 0) io = true; }
+    else if (rw === RW_IO) { if ((cpu.cr4 & Cr4.DE) !== 0) io = true; }
     else data = true;
   }
   cpu.dbgExecLive = exec;

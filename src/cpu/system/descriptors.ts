@@ -11,8 +11,8 @@
 // down by 8, so attr = (hi >>> 8) & 0xf0ff.
 
 import type { Cpu } from "../cpu.js";
-import { DESC_CODE, DESC_DC, DESC_S, DESC_UNUSABLE, LDTR } from "../constants.js";
-import { readLinSlow, TLB_RS, writeLinSlow } from "../mmu.js";
+import { Desc, Seg } from "../constants.js";
+import { readLinSlow, writeLinSlow, TlbBit } from "../mmu.js";
 
 /** One descriptor read from a table: its two dwords and the linear address they came from. */
 export class Descriptor {
@@ -38,9 +38,9 @@ export function isNullSel(sel: number): boolean {
 export function readDescriptor(cpu: Cpu, sel: number, out: Descriptor): boolean {
   let base: number, limit: number;
   if (sel & 4) {
-    if (cpu.segAttr[LDTR] & DESC_UNUSABLE) return false;
-    base = cpu.segBase[LDTR];
-    limit = cpu.segLimit[LDTR] >>> 0;
+    if (cpu.segAttr[Seg.LDTR] & Desc.UNUSABLE) return false;
+    base = cpu.segBase[Seg.LDTR];
+    limit = cpu.segLimit[Seg.LDTR] >>> 0;
   } else {
     base = cpu.gdtrBase;
     limit = cpu.gdtrLimit >>> 0;
@@ -56,7 +56,7 @@ export function readDescriptor(cpu: Cpu, sel: number, out: Descriptor): boolean 
 /** A supervisor (implicit) dword read of a system table at `lin`: TLB hit fast, else a walk. */
 export function readSys32(cpu: Cpu, lin: number): number {
   const vpn = lin >>> 12;
-  if ((cpu.tlb.flags[vpn] & TLB_RS) !== 0 && (lin & 0xfff) <= 0xffc) return cpu.mem.view.getInt32(cpu.tlb.host[vpn] + (lin & 0xfff), true);
+  if ((cpu.tlb.flags[vpn] & TlbBit.RS) !== 0 && (lin & 0xfff) <= 0xffc) return cpu.mem.view.getInt32(cpu.tlb.host[vpn] + (lin & 0xfff), true);
   return readLinSlow(cpu, lin, 4, 0);
 }
 
@@ -133,13 +133,13 @@ export function loadCache(cpu: Cpu, seg: number, sel: number, d: Descriptor): vo
 
 /** Marks a data segment register as holding a null selector: any use faults. */
 export function loadNull(cpu: Cpu, seg: number, sel: number): void {
-  cpu.setSegCache(seg, sel & 0xffff, 0, 0, DESC_UNUSABLE);
+  cpu.setSegCache(seg, sel & 0xffff, 0, 0, Desc.UNUSABLE);
 }
 
 /** Attribute-word tests on a loaded cache (for RETF/IRET data-segment nulling, VERR...). */
 export function cacheDplBelow(attr: number, cpl: number): boolean {
   // Data or non-conforming code segments with DPL < CPL become inaccessible (SDM Vol.3 5.8.6).
-  if (attr & DESC_UNUSABLE) return false;
-  const conformingCode = (attr & DESC_CODE) !== 0 && (attr & DESC_DC) !== 0;
-  return (attr & DESC_S) !== 0 && !conformingCode && ((attr >> 5) & 3) < cpl;
+  if (attr & Desc.UNUSABLE) return false;
+  const conformingCode = (attr & Desc.CODE) !== 0 && (attr & Desc.DC) !== 0;
+  return (attr & Desc.S) !== 0 && !conformingCode && ((attr >> 5) & 3) < cpl;
 }

@@ -2,9 +2,7 @@
 // delivery through the IVT, and dispatch to protected-mode delivery through the IDT.
 
 import type { Cpu } from "../cpu.js";
-import {
-  CR0_PE, CS, EFLAGS_AC, EFLAGS_IF, EFLAGS_RF, EFLAGS_TF, EFLAGS_VM, EXC_DF, EXC_GP, EXC_PF,
-} from "../constants.js";
+import { Cr0, Eflags, Exc, Seg } from "../constants.js";
 import { FAULT, raise } from "../fault.js";
 import { getEflags } from "../flags.js";
 import { readLinSlow } from "../mmu.js";
@@ -27,17 +25,17 @@ function contributory(v: number): boolean {
  * triple-fault rules (SDM Vol.3 6.15, Table 6-5) when delivery itself faults.
  */
 export function deliverException(cpu: Cpu, vector: number, errorCode: number, type = EV_EXCEPTION): void {
-  if (vector === EXC_PF) cpu.cr2 = FAULT.cr2;
+  if (vector === Exc.PF) cpu.cr2 = FAULT.cr2;
   const first = cpu.excInProgress;
   if (first >= 0) {
-    if (first === EXC_DF) {
+    if (first === Exc.DF) {
       cpu.shutdownReason = "triple fault";
       cpu.host.shutdown(cpu, `triple fault (exception ${vector} while delivering #DF)`);
       cpu.excInProgress = -1;
       return;
     }
-    if ((contributory(first) && contributory(vector)) || (first === EXC_PF && (vector === EXC_PF || contributory(vector)))) {
-      vector = EXC_DF;
+    if ((contributory(first) && contributory(vector)) || (first === Exc.PF && (vector === Exc.PF || contributory(vector)))) {
+      vector = Exc.DF;
       errorCode = 0;
       type = EV_EXCEPTION;
     }
@@ -64,23 +62,23 @@ export function deliverSoftware(cpu: Cpu, vector: number, type: number): void {
 
 function deliver(cpu: Cpu, vector: number, type: number, errorCode: number): void {
   cpu.halted = false;
-  if ((cpu.cr0 & CR0_PE) === 0) deliverReal(cpu, vector);
+  if ((cpu.cr0 & Cr0.PE) === 0) deliverReal(cpu, vector);
   else deliverProtected(cpu, vector, type, errorCode);
 }
 
 /** Real-address-mode delivery through the IVT (SDM Vol.3 20.1.4). No error code is pushed. */
 function deliverReal(cpu: Cpu, vector: number): void {
-  if (vector * 4 + 3 > cpu.idtrLimit) raise(EXC_GP, vector * 8 + 2);
+  if (vector * 4 + 3 > cpu.idtrLimit) raise(Exc.GP, vector * 8 + 2);
   const entry = (cpu.idtrBase + vector * 4) | 0;
   const ip = readLinSlow(cpu, entry, 2, 0);
   const cs = readLinSlow(cpu, (entry + 2) | 0, 2, 0);
-  const fl = getEflags(cpu) & ~EFLAGS_VM;
+  const fl = getEflags(cpu) & ~Eflags.VM;
   push16(cpu, fl);
-  push16(cpu, cpu.segSel[CS]);
+  push16(cpu, cpu.segSel[Seg.CS]);
   push16(cpu, cpu.eip);
-  cpu.flags = fl & ~(EFLAGS_IF | EFLAGS_TF | EFLAGS_AC | EFLAGS_RF);
+  cpu.flags = fl & ~(Eflags.IF | Eflags.TF | Eflags.AC | Eflags.RF);
   cpu.lzMask = 0;
-  loadSegmentReal(cpu, CS, cs);
+  loadSegmentReal(cpu, Seg.CS, cs);
   cpu.eip = ip;
   cpu.updateMode();
 }

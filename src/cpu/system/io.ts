@@ -1,7 +1,7 @@
 // I/O permission (SDM Vol.1 19.5): IOPL, and the TSS I/O bitmap when CPL > IOPL or in V86 mode.
 
 import type { Cpu } from "../cpu.js";
-import { CR0_PE, EFLAGS_IOPL, EFLAGS_VM, EXC_GP, SYS_TSS32_AVAIL, SYS_TSS32_BUSY, TR } from "../constants.js";
+import { Cr0, Eflags, Exc, Seg, SysType } from "../constants.js";
 import { raise } from "../fault.js";
 import { readLinSlow } from "../mmu.js";
 import { ioBreakpointAccess } from "./debug.js";
@@ -13,9 +13,9 @@ import { ioBreakpointAccess } from "./debug.js";
  */
 export function checkIoPermission(cpu: Cpu, port: number, size: number): void {
   if (cpu.dbgIoLive) ioBreakpointAccess(cpu, port, size);
-  if ((cpu.cr0 & CR0_PE) === 0) return;
-  const iopl = (cpu.flags & EFLAGS_IOPL) >> 12;
-  if ((cpu.flags & EFLAGS_VM) === 0 && cpu.cpl <= iopl) return;
+  if ((cpu.cr0 & Cr0.PE) === 0) return;
+  const iopl = (cpu.flags & Eflags.IOPL) >> 12;
+  if ((cpu.flags & Eflags.VM) === 0 && cpu.cpl <= iopl) return;
   checkIoBitmap(cpu, port, size);
 }
 
@@ -28,15 +28,15 @@ const TSS_IOMAP_BASE = 0x66;
  * bits are read as a word, and both must lie within the TSS limit. #GP(0) otherwise.
  */
 export function checkIoBitmap(cpu: Cpu, port: number, size: number): void {
-  const type = cpu.segAttr[TR] & 0xf;
-  if (type !== SYS_TSS32_AVAIL && type !== SYS_TSS32_BUSY) raise(EXC_GP, 0);
-  const limit = cpu.segLimit[TR] >>> 0;
-  const base = cpu.segBase[TR];
-  if (limit < TSS_IOMAP_BASE + 1) raise(EXC_GP, 0);
+  const type = cpu.segAttr[Seg.TR] & 0xf;
+  if (type !== SysType.TSS32_AVAIL && type !== SysType.TSS32_BUSY) raise(Exc.GP, 0);
+  const limit = cpu.segLimit[Seg.TR] >>> 0;
+  const base = cpu.segBase[Seg.TR];
+  if (limit < TSS_IOMAP_BASE + 1) raise(Exc.GP, 0);
   const mapBase = readLinSlow(cpu, (base + TSS_IOMAP_BASE) | 0, 2, 0);
   const at = mapBase + (port >>> 3);
-  if (at + 1 > limit) raise(EXC_GP, 0);
+  if (at + 1 > limit) raise(Exc.GP, 0);
   const bits = readLinSlow(cpu, (base + at) | 0, 2, 0);
   const mask = ((1 << size) - 1) << (port & 7);
-  if ((bits & mask) !== 0) raise(EXC_GP, 0);
+  if ((bits & mask) !== 0) raise(Exc.GP, 0);
 }

@@ -2,10 +2,7 @@
 // task (NT), protected-mode return to the same or an outer level, and return to V86 mode.
 
 import type { Cpu } from "../cpu.js";
-import {
-  CR0_PE, CS, DS, EFLAGS_AC, EFLAGS_ARITH, EFLAGS_DF, EFLAGS_FIXED1, EFLAGS_ID, EFLAGS_IF, EFLAGS_IOPL, EFLAGS_NT,
-  EFLAGS_RF, EFLAGS_TF, EFLAGS_VIF, EFLAGS_VIP, EFLAGS_VM, EFLAGS_WRITABLE, ES, ESP, EXC_GP, EXC_TS, FS, GS, SS, TR,
-} from "../constants.js";
+import { Cr0, Eflags, Exc, Reg, Seg } from "../constants.js";
 import { raise } from "../fault.js";
 import { getEflags } from "../flags.js";
 import { readLinSlow } from "../mmu.js";
@@ -18,58 +15,58 @@ import { taskSwitch, taskTrap, TS_IRET } from "./task.js";
 const tss = new Descriptor();
 
 function setFlags(cpu: Cpu, value: number, mask: number): void {
-  cpu.flags = (getEflags(cpu) & ~mask) | (value & mask) | EFLAGS_FIXED1;
+  cpu.flags = (getEflags(cpu) & ~mask) | (value & mask) | Eflags.FIXED1;
   cpu.lzMask = 0;
   // TF or RF now set: the run loop must take the observed path for the next instruction.
-  if (cpu.flags & (EFLAGS_TF | EFLAGS_RF)) cpu.poke();
+  if (cpu.flags & (Eflags.TF | Eflags.RF)) cpu.poke();
 }
 
 /** IRET with operand size `op32`. */
 export function iret(cpu: Cpu, op32: boolean): void {
   const size = op32 ? 4 : 2;
   const peek = op32 ? peek32 : peek16;
-  if ((cpu.cr0 & CR0_PE) === 0) {
+  if ((cpu.cr0 & Cr0.PE) === 0) {
     // Real-address mode: every flag is writable except VM, VIF, VIP (kept).
     const eip = peek(cpu, 0), cs = peek(cpu, size) & 0xffff, fl = peek(cpu, 2 * size);
     adjustSp(cpu, 3 * size);
-    loadSegmentReal(cpu, CS, cs);
+    loadSegmentReal(cpu, Seg.CS, cs);
     cpu.eip = eip;
-    setFlags(cpu, fl, op32 ? EFLAGS_WRITABLE & ~(EFLAGS_VM | EFLAGS_VIF | EFLAGS_VIP) : 0x7fd5);
+    setFlags(cpu, fl, op32 ? Eflags.WRITABLE & ~(Eflags.VM | Eflags.VIF | Eflags.VIP) : 0x7fd5);
     cpu.updateMode();
     return;
   }
-  if (cpu.flags & EFLAGS_VM) {
+  if (cpu.flags & Eflags.VM) {
     // Virtual-8086 mode (CR4.VME = 0): IOPL-sensitive; IOPL itself stays (SDM Vol.3 20.2.7).
-    if ((cpu.flags & EFLAGS_IOPL) !== EFLAGS_IOPL) raise(EXC_GP, 0);
+    if ((cpu.flags & Eflags.IOPL) !== Eflags.IOPL) raise(Exc.GP, 0);
     const eip = peek(cpu, 0), cs = peek(cpu, size) & 0xffff, fl = peek(cpu, 2 * size);
     adjustSp(cpu, 3 * size);
-    loadSegmentV86(cpu, CS, cs);
+    loadSegmentV86(cpu, Seg.CS, cs);
     cpu.eip = eip & 0xffff;
-    setFlags(cpu, fl, (op32 ? EFLAGS_WRITABLE & ~(EFLAGS_VM | EFLAGS_VIF | EFLAGS_VIP) : 0xffff) & ~EFLAGS_IOPL);
+    setFlags(cpu, fl, (op32 ? Eflags.WRITABLE & ~(Eflags.VM | Eflags.VIF | Eflags.VIP) : 0xffff) & ~Eflags.IOPL);
     cpu.updateMode();
     return;
   }
-  if (cpu.flags & EFLAGS_NT) { taskReturn(cpu); return; }
+  if (cpu.flags & Eflags.NT) { taskReturn(cpu); return; }
   const eip = peek(cpu, 0), csSel = peek(cpu, size) & 0xffff, fl = peek(cpu, 2 * size);
-  if (op32 && (fl & EFLAGS_VM) !== 0 && cpu.cpl === 0) { returnToV86(cpu, eip, csSel, fl); return; }
+  if (op32 && (fl & Eflags.VM) !== 0 && cpu.cpl === 0) { returnToV86(cpu, eip, csSel, fl); return; }
   checkReturnCs(cpu, csSel);
   const rpl = csSel & 3;
   const oldCpl = cpu.cpl;
-  const iopl = (getEflags(cpu) & EFLAGS_IOPL) >> 12;
+  const iopl = (getEflags(cpu) & Eflags.IOPL) >> 12;
   // Which flags IRET may change depends on the privilege it runs at (SDM Vol.2 IRET).
-  let mask = EFLAGS_ARITH | EFLAGS_TF | EFLAGS_DF | EFLAGS_NT;
-  if (op32) mask |= EFLAGS_RF | EFLAGS_AC | EFLAGS_ID;
-  if (oldCpl <= iopl) mask |= EFLAGS_IF;
-  if (oldCpl === 0) mask |= EFLAGS_IOPL | (op32 ? EFLAGS_VIF | EFLAGS_VIP : 0);
+  let mask = Eflags.ARITH | Eflags.TF | Eflags.DF | Eflags.NT;
+  if (op32) mask |= Eflags.RF | Eflags.AC | Eflags.ID;
+  if (oldCpl <= iopl) mask |= Eflags.IF;
+  if (oldCpl === 0) mask |= Eflags.IOPL | (op32 ? Eflags.VIF | Eflags.VIP : 0);
   if (rpl === oldCpl) {
-    if ((eip >>> 0) > returnCsLimit()) raise(EXC_GP, 0);
+    if ((eip >>> 0) > returnCsLimit()) raise(Exc.GP, 0);
     adjustSp(cpu, 3 * size);
     commitReturn(cpu, csSel, -1, 0);
   } else {
     const esp = peek(cpu, 3 * size), ssSel = peek(cpu, 4 * size) & 0xffff;
     checkReturnSs(cpu, ssSel, rpl);
-    if ((eip >>> 0) > returnCsLimit()) raise(EXC_GP, 0);
-    commitReturn(cpu, csSel, ssSel, op32 ? esp : (cpu.regs[ESP] & ~0xffff) | (esp & 0xffff));
+    if ((eip >>> 0) > returnCsLimit()) raise(Exc.GP, 0);
+    commitReturn(cpu, csSel, ssSel, op32 ? esp : (cpu.regs[Reg.ESP] & ~0xffff) | (esp & 0xffff));
   }
   cpu.eip = eip;
   setFlags(cpu, fl, mask);
@@ -80,26 +77,26 @@ export function iret(cpu: Cpu, op32: boolean): void {
 function returnToV86(cpu: Cpu, eip: number, csSel: number, fl: number): void {
   const esp = peek32(cpu, 12), ss = peek32(cpu, 16), es = peek32(cpu, 20), ds = peek32(cpu, 24),
     fs = peek32(cpu, 28), gs = peek32(cpu, 32);
-  setFlags(cpu, fl, EFLAGS_WRITABLE);
-  loadSegmentV86(cpu, CS, csSel);
-  loadSegmentV86(cpu, SS, ss);
-  loadSegmentV86(cpu, ES, es);
-  loadSegmentV86(cpu, DS, ds);
-  loadSegmentV86(cpu, FS, fs);
-  loadSegmentV86(cpu, GS, gs);
-  cpu.regs[ESP] = esp;
+  setFlags(cpu, fl, Eflags.WRITABLE);
+  loadSegmentV86(cpu, Seg.CS, csSel);
+  loadSegmentV86(cpu, Seg.SS, ss);
+  loadSegmentV86(cpu, Seg.ES, es);
+  loadSegmentV86(cpu, Seg.DS, ds);
+  loadSegmentV86(cpu, Seg.FS, fs);
+  loadSegmentV86(cpu, Seg.GS, gs);
+  cpu.regs[Reg.ESP] = esp;
   cpu.eip = eip & 0xffff;
   cpu.updateMode();
 }
 
 /** IRET with NT = 1: back to the task named by the current TSS's back link (SDM Vol.3 7.4). */
 function taskReturn(cpu: Cpu): void {
-  const link = readLinSlow(cpu, cpu.segBase[TR], 2, 0);
-  if ((link & 4) !== 0 || !readDescriptor(cpu, link, tss)) raise(EXC_TS, selErr(link));
+  const link = readLinSlow(cpu, cpu.segBase[Seg.TR], 2, 0);
+  if ((link & 4) !== 0 || !readDescriptor(cpu, link, tss)) raise(Exc.TS, selErr(link));
   const t = descType(tss);
-  if (!isSystem(tss) || (t !== 3 && t !== 11)) raise(EXC_TS, selErr(link));
+  if (!isSystem(tss) || (t !== 3 && t !== 11)) raise(Exc.TS, selErr(link));
   const trap = taskSwitch(cpu, link, tss, TS_IRET, 0);
-  if ((cpu.eip >>> 0) > (cpu.segLimit[CS] >>> 0)) raise(EXC_GP, 0);
+  if ((cpu.eip >>> 0) > (cpu.segLimit[Seg.CS] >>> 0)) raise(Exc.GP, 0);
   if (trap) taskTrap(cpu);
 }
 

@@ -3,10 +3,7 @@
 // Values cross this module as two int32 halves in cpu.regs[EDX]:cpu.regs[EAX].
 
 import type { Cpu } from "../cpu.js";
-import {
-  EAX, EDX, EXC_GP, MSR_IA32_APIC_BASE, MSR_IA32_FEATURE_CONTROL, MSR_IA32_MISC_ENABLE, MSR_IA32_PAT,
-  MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_EIP, MSR_IA32_SYSENTER_ESP, MSR_IA32_TSC,
-} from "../constants.js";
+import { Exc, Msr, Reg } from "../constants.js";
 import { raise } from "../fault.js";
 
 // MTRRs (SDM Vol.3 12.11).
@@ -82,8 +79,8 @@ export function readTsc(cpu: Cpu): number {
 /** Puts the TSC value into EDX:EAX, modulo 2^64. */
 export function tscToEdxEax(cpu: Cpu, t: number): void {
   const hi = Math.floor(t / TWO32);
-  cpu.regs[EAX] = (t - hi * TWO32) | 0;
-  cpu.regs[EDX] = hi | 0;
+  cpu.regs[Reg.EAX] = (t - hi * TWO32) | 0;
+  cpu.regs[Reg.EDX] = hi | 0;
 }
 
 /**
@@ -112,18 +109,18 @@ export function rdmsr(cpu: Cpu, msr: number): void {
   const m = cpu.msrs;
   let lo = 0, hi = 0;
   switch (msr) {
-    case MSR_IA32_TSC: tscToEdxEax(cpu, readTsc(cpu)); return;
-    case MSR_IA32_SYSENTER_CS: lo = cpu.sysenterCs; break;
-    case MSR_IA32_SYSENTER_ESP: lo = cpu.sysenterEsp; break;
-    case MSR_IA32_SYSENTER_EIP: lo = cpu.sysenterEip; break;
-    case MSR_IA32_PAT: lo = cpu.patLo; hi = cpu.patHi; break;
-    case MSR_IA32_MISC_ENABLE: lo = m.miscEnableLo; hi = m.miscEnableHi; break;
-    case MSR_IA32_FEATURE_CONTROL:
+    case Msr.IA32_TSC: tscToEdxEax(cpu, readTsc(cpu)); return;
+    case Msr.IA32_SYSENTER_CS: lo = cpu.sysenterCs; break;
+    case Msr.IA32_SYSENTER_ESP: lo = cpu.sysenterEsp; break;
+    case Msr.IA32_SYSENTER_EIP: lo = cpu.sysenterEip; break;
+    case Msr.IA32_PAT: lo = cpu.patLo; hi = cpu.patHi; break;
+    case Msr.IA32_MISC_ENABLE: lo = m.miscEnableLo; hi = m.miscEnableHi; break;
+    case Msr.IA32_FEATURE_CONTROL:
       lo = FEATURE_CONTROL_LOCK | (vmxAdvertised(cpu) ? FEATURE_CONTROL_VMX_OUTSIDE_SMX : 0);
       break;
     case MSR_MTRRCAP: lo = MTRRCAP_VALUE; break;
     case MSR_MTRR_DEF_TYPE: lo = m.defType; break;
-    case MSR_IA32_APIC_BASE: hostRead(cpu, msr); return;
+    case Msr.IA32_APIC_BASE: hostRead(cpu, msr); return;
     default: {
       if (msr >= MSR_MTRR_PHYSBASE0 && msr < MSR_MTRR_PHYSBASE0 + 2 * MTRR_VARIABLE_COUNT) {
         lo = m.varLo[msr - MSR_MTRR_PHYSBASE0]; hi = m.varHi[msr - MSR_MTRR_PHYSBASE0];
@@ -135,21 +132,21 @@ export function rdmsr(cpu: Cpu, msr: number): void {
       return;
     }
   }
-  cpu.regs[EAX] = lo;
-  cpu.regs[EDX] = hi;
+  cpu.regs[Reg.EAX] = lo;
+  cpu.regs[Reg.EDX] = hi;
 }
 
 function hostRead(cpu: Cpu, msr: number): void {
   if (cpu.host.rdmsr(cpu, msr)) return;
   cpu.noteOnce(`rdmsr:${msr >>> 0}`, `RDMSR of unknown MSR 0x${(msr >>> 0).toString(16)}: raising #GP(0)`);
-  raise(EXC_GP, 0);
+  raise(Exc.GP, 0);
 }
 
 function hostWrite(cpu: Cpu, msr: number): void {
   if (cpu.host.wrmsr(cpu, msr)) return;
   cpu.noteOnce(`wrmsr:${msr >>> 0}`, `WRMSR of unknown MSR 0x${(msr >>> 0).toString(16)} ` +
-    `(value 0x${(cpu.regs[EDX] >>> 0).toString(16)}_${(cpu.regs[EAX] >>> 0).toString(16).padStart(8, "0")}): raising #GP(0)`);
-  raise(EXC_GP, 0);
+    `(value 0x${(cpu.regs[Reg.EDX] >>> 0).toString(16)}_${(cpu.regs[Reg.EAX] >>> 0).toString(16).padStart(8, "0")}): raising #GP(0)`);
+  raise(Exc.GP, 0);
 }
 
 /**
@@ -158,42 +155,42 @@ function hostWrite(cpu: Cpu, msr: number): void {
  */
 export function wrmsr(cpu: Cpu, msr: number): void {
   const m = cpu.msrs;
-  const lo = cpu.regs[EAX], hi = cpu.regs[EDX];
+  const lo = cpu.regs[Reg.EAX], hi = cpu.regs[Reg.EDX];
   switch (msr) {
-    case MSR_IA32_TSC: writeTsc(cpu, lo, hi); return;
-    case MSR_IA32_SYSENTER_CS: cpu.sysenterCs = lo & 0xffff; return;
-    case MSR_IA32_SYSENTER_ESP: cpu.sysenterEsp = lo; return;
-    case MSR_IA32_SYSENTER_EIP: cpu.sysenterEip = lo; return;
-    case MSR_IA32_PAT:
+    case Msr.IA32_TSC: writeTsc(cpu, lo, hi); return;
+    case Msr.IA32_SYSENTER_CS: cpu.sysenterCs = lo & 0xffff; return;
+    case Msr.IA32_SYSENTER_ESP: cpu.sysenterEsp = lo; return;
+    case Msr.IA32_SYSENTER_EIP: cpu.sysenterEip = lo; return;
+    case Msr.IA32_PAT:
       // Each of the eight entries must name a valid type; bits 3-7 of each byte are reserved.
-      if (!eachByte(lo, hi, validPatType)) raise(EXC_GP, 0);
+      if (!eachByte(lo, hi, validPatType)) raise(Exc.GP, 0);
       cpu.patLo = lo; cpu.patHi = hi;
       return;
-    case MSR_IA32_MISC_ENABLE:
+    case Msr.IA32_MISC_ENABLE:
       m.miscEnableLo = (lo & ~MISC_ENABLE_READONLY) | (m.miscEnableLo & MISC_ENABLE_READONLY);
       m.miscEnableHi = hi;
       return;
-    case MSR_IA32_FEATURE_CONTROL: return raise(EXC_GP, 0); // locked (SDM Vol.4 MSR 3AH)
-    case MSR_MTRRCAP: return raise(EXC_GP, 0); // read-only
+    case Msr.IA32_FEATURE_CONTROL: return raise(Exc.GP, 0); // locked (SDM Vol.4 MSR 3AH)
+    case MSR_MTRRCAP: return raise(Exc.GP, 0); // read-only
     case MSR_MTRR_DEF_TYPE:
       // bits 0-7 default type, 10 FE, 11 E; the rest reserved.
-      if ((lo & ~0xcff) !== 0 || hi !== 0 || !validMtrrType(lo & 0xff)) raise(EXC_GP, 0);
+      if ((lo & ~0xcff) !== 0 || hi !== 0 || !validMtrrType(lo & 0xff)) raise(Exc.GP, 0);
       m.defType = lo;
       return;
-    case MSR_IA32_APIC_BASE: hostWrite(cpu, msr); return;
+    case Msr.IA32_APIC_BASE: hostWrite(cpu, msr); return;
     default: {
       if (msr >= MSR_MTRR_PHYSBASE0 && msr < MSR_MTRR_PHYSBASE0 + 2 * MTRR_VARIABLE_COUNT) {
         const i = msr - MSR_MTRR_PHYSBASE0;
         // PhysBase: type 0-7, base 12-35; PhysMask: valid bit 11, mask 12-35 (SDM Vol.3 12.11.2.3).
         const reservedLo = (i & 1) === 0 ? 0xf00 : 0x7ff;
-        if ((lo & reservedLo) !== 0 || (hi & ~MTRR_HI_MASK) !== 0) raise(EXC_GP, 0);
-        if ((i & 1) === 0 && !validMtrrType(lo & 0xff)) raise(EXC_GP, 0);
+        if ((lo & reservedLo) !== 0 || (hi & ~MTRR_HI_MASK) !== 0) raise(Exc.GP, 0);
+        if ((i & 1) === 0 && !validMtrrType(lo & 0xff)) raise(Exc.GP, 0);
         m.varLo[i] = lo; m.varHi[i] = hi;
         return;
       }
       const f = fixedIndex(msr);
       if (f >= 0) {
-        if (!eachByte(lo, hi, validMtrrType)) raise(EXC_GP, 0);
+        if (!eachByte(lo, hi, validMtrrType)) raise(Exc.GP, 0);
         m.fixedLo[f] = lo; m.fixedHi[f] = hi;
         return;
       }

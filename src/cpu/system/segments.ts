@@ -1,12 +1,9 @@
 // Segment register loads (SDM Vol.3 3.4, 5.5-5.8).
 
 import type { Cpu } from "../cpu.js";
-import { CR0_PE, EFLAGS_VM, DESC_P, DESC_S, DESC_RW, DESC_A, CS, SS, EXC_GP, EXC_NP, EXC_SS } from "../constants.js";
+import { Cr0, Desc, Eflags, Exc, Seg } from "../constants.js";
 import { raise } from "../fault.js";
-import {
-  Descriptor, descDpl, descPresent, isConforming, isNullSel, isReadable, isWritableData, loadCache,
-  loadNull, readDescriptor, selErr, setAccessed,
-} from "./descriptors.js";
+import { Descriptor, descDpl, descPresent, isConforming, isNullSel, isReadable, isWritableData, loadCache, loadNull, readDescriptor, selErr, setAccessed } from "./descriptors.js";
 
 /**
  * Real-address mode: only selector and base change; limit and attributes stay as they are
@@ -17,9 +14,9 @@ export function loadSegmentReal(cpu: Cpu, seg: number, sel: number): void {
   // A real-mode CS load gives CS fixed values, a present R/W accessed data segment with a 64 KiB
   // limit, as at reset; the other registers keep their cached limit and access rights, which real
   // mode still honours (R. Collins, "The Segment Descriptor Cache", DDJ Aug 1998).
-  if (seg === CS) cpu.setSegCache(CS, sel, sel << 4, 0xffff, DESC_P | DESC_S | DESC_RW | DESC_A);
+  if (seg === Seg.CS) cpu.setSegCache(Seg.CS, sel, sel << 4, 0xffff, Desc.P | Desc.S | Desc.RW | Desc.A);
   else cpu.setSegCache(seg, sel, sel << 4, cpu.segLimit[seg], cpu.segAttr[seg]);
-  if (seg === CS || seg === SS) cpu.updateMode();
+  if (seg === Seg.CS || seg === Seg.SS) cpu.updateMode();
 }
 
 /**
@@ -29,9 +26,9 @@ export function loadSegmentReal(cpu: Cpu, seg: number, sel: number): void {
  */
 export function loadSegmentV86(cpu: Cpu, seg: number, sel: number): void {
   sel &= 0xffff;
-  const attr = DESC_P | DESC_S | DESC_RW | DESC_A | (3 << 5);
+  const attr = Desc.P | Desc.S | Desc.RW | Desc.A | (3 << 5);
   cpu.setSegCache(seg, sel, sel << 4, 0xffff, attr);
-  if (seg === CS || seg === SS) cpu.updateMode();
+  if (seg === Seg.CS || seg === Seg.SS) cpu.updateMode();
 }
 
 /**
@@ -39,8 +36,8 @@ export function loadSegmentV86(cpu: Cpu, seg: number, sel: number): void {
  * Faults (#GP/#SS/#NP with the selector as error code) leave the register unchanged.
  */
 export function loadSegment(cpu: Cpu, seg: number, sel: number): void {
-  if ((cpu.cr0 & CR0_PE) === 0) loadSegmentReal(cpu, seg, sel);
-  else if (cpu.flags & EFLAGS_VM) loadSegmentV86(cpu, seg, sel);
+  if ((cpu.cr0 & Cr0.PE) === 0) loadSegmentReal(cpu, seg, sel);
+  else if (cpu.flags & Eflags.VM) loadSegmentV86(cpu, seg, sel);
   else loadSegmentProtected(cpu, seg, sel);
 }
 
@@ -53,22 +50,22 @@ const desc = new Descriptor();
 export function loadSegmentProtected(cpu: Cpu, seg: number, sel: number): void {
   sel &= 0xffff;
   const cpl = cpu.cpl, rpl = sel & 3;
-  if (seg === SS) {
-    if (isNullSel(sel)) raise(EXC_GP, 0);
-    if (!readDescriptor(cpu, sel, desc)) raise(EXC_GP, selErr(sel));
-    if (rpl !== cpl || !isWritableData(desc) || descDpl(desc) !== cpl) raise(EXC_GP, selErr(sel));
-    if (!descPresent(desc)) raise(EXC_SS, selErr(sel));
+  if (seg === Seg.SS) {
+    if (isNullSel(sel)) raise(Exc.GP, 0);
+    if (!readDescriptor(cpu, sel, desc)) raise(Exc.GP, selErr(sel));
+    if (rpl !== cpl || !isWritableData(desc) || descDpl(desc) !== cpl) raise(Exc.GP, selErr(sel));
+    if (!descPresent(desc)) raise(Exc.SS, selErr(sel));
     setAccessed(cpu, desc);
-    loadCache(cpu, SS, sel, desc);
+    loadCache(cpu, Seg.SS, sel, desc);
     cpu.updateMode();
     return;
   }
   if (isNullSel(sel)) { loadNull(cpu, seg, sel); return; }
-  if (!readDescriptor(cpu, sel, desc)) raise(EXC_GP, selErr(sel));
-  if (!isReadable(desc)) raise(EXC_GP, selErr(sel));
+  if (!readDescriptor(cpu, sel, desc)) raise(Exc.GP, selErr(sel));
+  if (!isReadable(desc)) raise(Exc.GP, selErr(sel));
   // Data and non-conforming code: DPL must be >= both RPL and CPL.
-  if (!isConforming(desc) && (rpl > descDpl(desc) || cpl > descDpl(desc))) raise(EXC_GP, selErr(sel));
-  if (!descPresent(desc)) raise(EXC_NP, selErr(sel));
+  if (!isConforming(desc) && (rpl > descDpl(desc) || cpl > descDpl(desc))) raise(Exc.GP, selErr(sel));
+  if (!descPresent(desc)) raise(Exc.NP, selErr(sel));
   setAccessed(cpu, desc);
   loadCache(cpu, seg, sel, desc);
 }

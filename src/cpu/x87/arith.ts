@@ -3,10 +3,7 @@
 // and the instruction pages' result tables. Results go to R (float80.ts) with the exception bits
 // in R.exc; precision p (24/53/64) and rounding control rc come from the control word.
 
-import {
-  bitLen, classify, expOf, FE_DE, FE_IE, FE_ZE, K_DENORMAL, K_INF, K_QNAN, K_SNAN, K_UNSUPPORTED,
-  K_ZERO, R, roundExt, setIndefinite, setResult, toBig,
-} from "./float80.js";
+import { bitLen, classify, expOf, FE_DE, FE_IE, FE_ZE, K_DENORMAL, K_INF, K_QNAN, K_SNAN, K_UNSUPPORTED, K_ZERO, R, roundExt, setIndefinite, setResult, toBig } from "./float80.js";
 
 export const OP_ADD = 0, OP_SUB = 1, OP_MUL = 2, OP_DIV = 3;
 

@@ -4,12 +4,10 @@
 // ST(0) for D8/DA and the memory forms, ST(i) for DC/DE register forms (DE pops).
 
 import type { Cpu } from "../cpu.js";
-import { D_MODRM } from "../decoder.js";
+import { Rec } from "../decoder.js";
 import { defineOp } from "../ops/registry.js";
 import { arith, OP_ADD, OP_DIV, OP_MUL, OP_SUB, sqrtExt } from "./arith.js";
-import {
-  fpuWait, M, notePointers, notePointersMem, readM16, readM32, readM64, signal, stackUnderflow,
-} from "./common.js";
+import { fpuWait, M, notePointers, notePointersMem, readM16, readM32, readM64, signal, stackUnderflow } from "./common.js";
 import { classify, FE_DE, FE_ZE, fromF32, fromF64, fromInt32, K_DENORMAL, K_QNAN, K_ZERO, R } from "./float80.js";
 
 // The Y operand of the instruction being executed.
@@ -101,21 +99,21 @@ for (const reg of ARITH_REGS) {
   defineOp(`op_d8_${reg}_reg`, (cpu, d) => {
     fpuWait(cpu);
     notePointers(cpu, d);
-    const i = cpu.dec[d + D_MODRM] & 7;
+    const i = cpu.dec[d + Rec.MODRM] & 7;
     finish(cpu, reg, loadYFromReg(cpu, i), 0, false);
   });
   // DC /reg ST(i),ST(0)
   defineOp(`op_dc_${reg}_reg`, (cpu, d) => {
     fpuWait(cpu);
     notePointers(cpu, d);
-    const i = cpu.dec[d + D_MODRM] & 7;
+    const i = cpu.dec[d + Rec.MODRM] & 7;
     finish(cpu, reg, loadYFromReg(cpu, i), i, false);
   });
   // DE /reg ST(i),ST(0) and pop
   defineOp(`op_de_${reg}_reg`, (cpu, d) => {
     fpuWait(cpu);
     notePointers(cpu, d);
-    const i = cpu.dec[d + D_MODRM] & 7;
+    const i = cpu.dec[d + Rec.MODRM] & 7;
     finish(cpu, reg, loadYFromReg(cpu, i), i, true);
   });
 }

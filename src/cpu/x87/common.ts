@@ -3,8 +3,8 @@
 // status word, stack faults, and memory operand access.
 
 import type { Cpu } from "../cpu.js";
-import { CR0_EM, CR0_NE, CR0_TS, CS, EXC_MF, EXC_NM } from "../constants.js";
-import { D_MODRM, D_OPCODE, eaOffset, eaSeg } from "../decoder.js";
+import { Cr0, Exc, Seg } from "../constants.js";
+import { eaOffset, eaSeg, Rec } from "../decoder.js";
 import { raise } from "../fault.js";
 import { read16, read32, write16, write32 } from "../mmu.js";
 import { FE_DE, FE_IE, FE_ZE } from "./float80.js";
@@ -17,23 +17,23 @@ import { type Fpu, SW_B, SW_C1, SW_ES, SW_SF } from "./fpu.js";
  * with IGNNE# asserted.
  */
 export function fpuWait(cpu: Cpu): void {
-  if (cpu.cr0 & (CR0_EM | CR0_TS)) raise(EXC_NM);
+  if (cpu.cr0 & (Cr0.EM | Cr0.TS)) raise(Exc.NM);
   if (cpu.fpu.sw & SW_ES) pending(cpu);
 }
 
 function pending(cpu: Cpu): void {
-  if (cpu.cr0 & CR0_NE) raise(EXC_MF);
+  if (cpu.cr0 & Cr0.NE) raise(Exc.MF);
   cpu.host.ferr(cpu, true);
 }
 
 /** Start of a non-waiting control instruction (FNINIT FNCLEX FNSTCW FNSTSW FNSTENV FNSAVE): #NM only. */
 export function fpuNoWait(cpu: Cpu): void {
-  if (cpu.cr0 & (CR0_EM | CR0_TS)) raise(EXC_NM);
+  if (cpu.cr0 & (Cr0.EM | Cr0.TS)) raise(Exc.NM);
 }
 
 /** FWAIT (SDM Vol.2 WAIT): #NM only when CR0.MP and CR0.TS are both set, then pending exceptions. */
 export function fwait(cpu: Cpu): void {
-  if ((cpu.cr0 & 0xa) === 0xa) raise(EXC_NM);
+  if ((cpu.cr0 & 0xa) === 0xa) raise(Exc.NM);
   if (cpu.fpu.sw & SW_ES) pending(cpu);
 }
 
@@ -41,8 +41,8 @@ export function fwait(cpu: Cpu): void {
 export function notePointers(cpu: Cpu, d: number): void {
   const f = cpu.fpu;
   f.fip = cpu.startEip;
-  f.fcs = cpu.segSel[CS];
-  f.fop = ((cpu.dec[d + D_OPCODE] & 7) << 8) | cpu.dec[d + D_MODRM];
+  f.fcs = cpu.segSel[Seg.CS];
+  f.fop = ((cpu.dec[d + Rec.OPCODE] & 7) << 8) | cpu.dec[d + Rec.MODRM];
 }
 
 /** FIP/FCS/FOP plus FDP/FDS for a non-control instruction with a memory operand. */

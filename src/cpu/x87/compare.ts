@@ -4,15 +4,12 @@
 // FCOMI family: ZF PF CF in the same pattern, OF SF AF cleared.
 
 import type { Cpu } from "../cpu.js";
-import { EFLAGS_CF, EFLAGS_PF, EFLAGS_ZF } from "../constants.js";
-import { D_MODRM } from "../decoder.js";
+import { Eflags } from "../constants.js";
+import { Rec } from "../decoder.js";
 import { getCF, getPF, getZF, setArith } from "../flags.js";
 import { defineOp } from "../ops/registry.js";
 import { fpuWait, M, notePointers, notePointersMem, readM16, readM32, readM64, signal, stackUnderflow } from "./common.js";
-import {
-  classify, FE_DE, FE_IE, fromF32, fromF64, fromInt32, K_DENORMAL, K_INF, K_NORMAL, K_QNAN, K_SNAN,
-  K_UNSUPPORTED, K_ZERO, R,
-} from "./float80.js";
+import { classify, FE_DE, FE_IE, fromF32, fromF64, fromInt32, K_DENORMAL, K_INF, K_NORMAL, K_QNAN, K_SNAN, K_UNSUPPORTED, K_ZERO, R } from "./float80.js";
 import { SW_C0, SW_C2, SW_C3, SW_CC } from "./fpu.js";
 
 const CC_GT = 0, CC_LT = SW_C0, CC_EQ = SW_C3, CC_UN = SW_C3 | SW_C2 | SW_C0;
@@ -67,7 +64,7 @@ function fcomReg(cpu: Cpu, d: number, i: number, quiet: boolean, pops: number): 
   fcom(cpu, !f.isEmpty(i), f.signExp[r], f.mantHi[r], f.mantLo[r], false, quiet, pops);
 }
 
-const rmOf = (cpu: Cpu, d: number) => cpu.dec[d + D_MODRM] & 7;
+const rmOf = (cpu: Cpu, d: number) => cpu.dec[d + Rec.MODRM] & 7;
 
 for (const [reg, pops] of [[2, 0], [3, 1]]) {
   defineOp(`op_d8_${reg}_mem`, (cpu, d) => {
@@ -143,7 +140,7 @@ function fcomi(cpu: Cpu, d: number, quiet: boolean, pop: boolean): void {
   const i = rmOf(cpu, d);
   if (f.isEmpty(0) || f.isEmpty(i)) {
     if (stackUnderflow(f)) {
-      setArith(cpu, EFLAGS_ZF | EFLAGS_PF | EFLAGS_CF);
+      setArith(cpu, Eflags.ZF | Eflags.PF | Eflags.CF);
       if (pop) f.pop();
     }
     return;
@@ -151,7 +148,7 @@ function fcomi(cpu: Cpu, d: number, quiet: boolean, pop: boolean): void {
   const x = f.phys(0), y = f.phys(i);
   const cc = compare(f.signExp[x], f.mantHi[x], f.mantLo[x], f.signExp[y], f.mantHi[y], f.mantLo[y], quiet);
   const stop = signal(f, cmpExc, false);
-  setArith(cpu, cc === CC_GT ? 0 : cc === CC_LT ? EFLAGS_CF : cc === CC_EQ ? EFLAGS_ZF : EFLAGS_ZF | EFLAGS_PF | EFLAGS_CF);
+  setArith(cpu, cc === CC_GT ? 0 : cc === CC_LT ? Eflags.CF : cc === CC_EQ ? Eflags.ZF : Eflags.ZF | Eflags.PF | Eflags.CF);
   if (pop && !stop) f.pop();
 }
 defineOp("op_db_5_reg", (cpu, d) => fcomi(cpu, d, true, false));

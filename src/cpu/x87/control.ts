@@ -13,8 +13,8 @@
 // FSAVE/FRSTOR follow the environment with ST(0)..ST(7), 10 bytes each.
 
 import type { Cpu } from "../cpu.js";
-import { CR0_EM, CR0_PE, CR0_TS, EAX, EFLAGS_VM, EXC_GP, EXC_NM, EXC_UD } from "../constants.js";
-import { D_LEN, PFX_OP32, eaOffset, eaSeg } from "../decoder.js";
+import { Cr0, Eflags, Exc, Reg } from "../constants.js";
+import { eaOffset, eaSeg, Pfx, Rec } from "../decoder.js";
 import { raise } from "../fault.js";
 import { read16, read32, write16, write32 } from "../mmu.js";
 import { defineOp } from "../ops/registry.js";
@@ -32,9 +32,9 @@ function r16(o: number): number { return read16(aCpu!, aSeg, (aOff + o) | 0); }
 function r32(o: number): number { return read32(aCpu!, aSeg, (aOff + o) | 0); }
 
 function realLayout(cpu: Cpu): boolean {
-  return (cpu.cr0 & CR0_PE) === 0 || (cpu.flags & EFLAGS_VM) !== 0;
+  return (cpu.cr0 & Cr0.PE) === 0 || (cpu.flags & Eflags.VM) !== 0;
 }
-const op32 = (cpu: Cpu, d: number) => (cpu.dec[d + D_LEN] & PFX_OP32) !== 0;
+const op32 = (cpu: Cpu, d: number) => (cpu.dec[d + Rec.LEN] & Pfx.OP32) !== 0;
 
 /** Stores the environment at seg:off; returns its size (14 or 28). */
 function storeEnv(cpu: Cpu, seg: number, off: number, is32: boolean): number {
@@ -169,7 +169,7 @@ defineOp("op_dd_7_mem", (cpu, d) => {
 });
 defineOp("op_df_4_r0", (cpu) => {
   fpuNoWait(cpu);
-  cpu.regs[EAX] = (cpu.regs[EAX] & ~0xffff) | cpu.fpu.status();
+  cpu.regs[Reg.EAX] = (cpu.regs[Reg.EAX] & ~0xffff) | cpu.fpu.status();
 });
 
 // DB E3 FNINIT, DB E2 FNCLEX (both release FERR#), DB E0/E1/E4 FNENI/FNDISI/FSETPM (no-ops since the 387).
@@ -195,10 +195,10 @@ defineOp("op_9b", (cpu) => fwait(cpu));
 //   32 + 16*i: ST(i) (10 bytes, 6 reserved). XMM registers do not exist on this model.
 
 function fxCheck(cpu: Cpu, d: number): number {
-  if (cpu.cr0 & CR0_EM) raise(EXC_UD);
-  if (cpu.cr0 & CR0_TS) raise(EXC_NM);
+  if (cpu.cr0 & Cr0.EM) raise(Exc.UD);
+  if (cpu.cr0 & Cr0.TS) raise(Exc.NM);
   const seg = eaSeg(cpu, d), off = eaOffset(cpu, d);
-  if (((cpu.segBase[seg] + off) & 15) !== 0) raise(EXC_GP, 0);
+  if (((cpu.segBase[seg] + off) & 15) !== 0) raise(Exc.GP, 0);
   return off;
 }
 
@@ -237,6 +237,6 @@ defineOp("op_0f_ae_1_mem", (cpu, d) => {
 });
 
 // 0F AE /2 LDMXCSR, /3 STMXCSR, /7 CLFLUSH: #UD (no SSE or CLFSH in CPUID).
-defineOp("op_0f_ae_2_mem", () => raise(EXC_UD));
-defineOp("op_0f_ae_3_mem", () => raise(EXC_UD));
-defineOp("op_0f_ae_7_mem", () => raise(EXC_UD));
+defineOp("op_0f_ae_2_mem", () => raise(Exc.UD));
+defineOp("op_0f_ae_3_mem", () => raise(Exc.UD));
+defineOp("op_0f_ae_7_mem", () => raise(Exc.UD));

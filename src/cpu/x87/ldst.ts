@@ -3,17 +3,11 @@
 // (m80) real, 16/32/64-bit integers and 18-digit packed BCD (SDM Vol.1 4.2, 4.7).
 
 import type { Cpu } from "../cpu.js";
-import { D_MODRM } from "../decoder.js";
+import { Rec } from "../decoder.js";
 import { write16, write32 } from "../mmu.js";
 import { defineOp } from "../ops/registry.js";
-import {
-  fpuWait, M, memOff, memSeg, notePointers, notePointersMem, pushIndefinite, readM16, readM32, readM64,
-  readM80, signal, stackOverflow, stackUnderflow, wouldOverflow, writeM64, writeM80,
-} from "./common.js";
-import {
-  classify, DBL, expOf, FE_DE, FE_IE, fromF32, fromF64, fromInt, fromInt32, K_DENORMAL, K_INF, K_QNAN,
-  K_SNAN, K_UNSUPPORTED, K_ZERO, R, rExp, rNoStore, roundPack, roundToInt, rSig, SGL, toBig,
-} from "./float80.js";
+import { fpuWait, M, memOff, memSeg, notePointers, notePointersMem, pushIndefinite, readM16, readM32, readM64, readM80, signal, stackOverflow, stackUnderflow, wouldOverflow, writeM64, writeM80 } from "./common.js";
+import { classify, DBL, expOf, FE_DE, FE_IE, fromF32, fromF64, fromInt, fromInt32, K_DENORMAL, K_INF, K_QNAN, K_SNAN, K_UNSUPPORTED, K_ZERO, R, rExp, rNoStore, roundPack, roundToInt, rSig, SGL, toBig } from "./float80.js";
 import type { Fpu } from "./fpu.js";
 
 // ---- loads ----
@@ -98,7 +92,7 @@ defineOp("op_d9_0_reg", (cpu, d) => {
   fpuWait(cpu);
   notePointers(cpu, d);
   const f = cpu.fpu;
-  const i = cpu.dec[d + D_MODRM] & 7;
+  const i = cpu.dec[d + Rec.MODRM] & 7;
   if (f.isEmpty(i)) { if (stackUnderflow(f)) { if (!wouldOverflow(f)) pushIndefinite(f); } return; }
   const r = f.phys(i);
   pushExact(f, f.signExp[r], f.mantHi[r], f.mantLo[r]);
@@ -275,7 +269,7 @@ function fstReg(cpu: Cpu, d: number, pop: boolean): void {
   fpuWait(cpu);
   notePointers(cpu, d);
   const f = cpu.fpu;
-  const i = cpu.dec[d + D_MODRM] & 7;
+  const i = cpu.dec[d + Rec.MODRM] & 7;
   if (f.isEmpty(0)) {
     if (stackUnderflow(f)) { f.set(i, 0xffff, 0xc0000000 | 0, 0); if (pop) f.pop(); }
     return;

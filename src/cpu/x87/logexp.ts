@@ -7,10 +7,7 @@ import { defineOp } from "../ops/registry.js";
 import { nanResult1, nanResult2 } from "./arith.js";
 import { expm1Series, LN2, ln1p, log2, LOG2E, mul } from "./bigfloat.js";
 import { fpuWait, notePointers, signal, stackUnderflow } from "./common.js";
-import {
-  classify, expOf, FE_DE, FE_IE, FE_PE, FE_ZE, K_DENORMAL, K_INF, K_QNAN, K_ZERO, R, roundExt, setIndefinite,
-  setResult, toBig, bitLen,
-} from "./float80.js";
+import { classify, expOf, FE_DE, FE_IE, FE_PE, FE_ZE, K_DENORMAL, K_INF, K_QNAN, K_ZERO, R, roundExt, setIndefinite, setResult, toBig, bitLen } from "./float80.js";
 import { roundBF, toBF } from "./trig.js";
 
 const INF = 0x80000000 | 0;

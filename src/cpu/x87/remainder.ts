@@ -5,10 +5,7 @@ import type { Cpu } from "../cpu.js";
 import { defineOp } from "../ops/registry.js";
 import { nanResult1, nanResult2 } from "./arith.js";
 import { fpuWait, notePointers, pushIndefinite, signal, stackOverflow, stackUnderflow, wouldOverflow } from "./common.js";
-import {
-  bitLen, classify, expOf, FE_DE, FE_IE, FE_ZE, fromInt32, K_DENORMAL, K_INF, K_QNAN, K_ZERO, R, roundExt,
-  roundToInt, setIndefinite, setMant, setResult, toBig,
-} from "./float80.js";
+import { bitLen, classify, expOf, FE_DE, FE_IE, FE_ZE, fromInt32, K_DENORMAL, K_INF, K_QNAN, K_ZERO, R, roundExt, roundToInt, setIndefinite, setMant, setResult, toBig } from "./float80.js";
 import { SW_C0, SW_C1, SW_C2, SW_C3, SW_CC } from "./fpu.js";
 
 const INF = 0x80000000 | 0;

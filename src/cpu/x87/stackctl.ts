@@ -2,14 +2,14 @@
 // FFREEP FINCSTP FDECSTP FNOP FCHS FABS FLD1 FLDL2T FLDL2E FLDPI FLDLG2 FLDLN2 FLDZ).
 
 import type { Cpu } from "../cpu.js";
-import { D_MODRM } from "../decoder.js";
+import { Rec } from "../decoder.js";
 import { defineOp } from "../ops/registry.js";
 import { BF, LN2, LOG10_2, LOG2_10, LOG2E, PI } from "./bigfloat.js";
 import { fpuWait, notePointers, pushIndefinite, stackOverflow, stackUnderflow, wouldOverflow } from "./common.js";
 import { R } from "./float80.js";
 import { roundBF } from "./trig.js";
 
-const rmOf = (cpu: Cpu, d: number) => cpu.dec[d + D_MODRM] & 7;
+const rmOf = (cpu: Cpu, d: number) => cpu.dec[d + Rec.MODRM] & 7;
 
 // FXCH ST(i) (D9 C8+i; aliases DD C8+i, DF C8+i). Empty operands become the indefinite when the
 // stack-underflow exception is masked.

@@ -9,9 +9,7 @@ import { defineOp } from "../ops/registry.js";
 import { nanResult1, nanResult2 } from "./arith.js";
 import { BF, BF_ONE, PI, atan, cosSeries, div, ilog2, ldexp, norm, sinSeries, sub } from "./bigfloat.js";
 import { fpuWait, notePointers, pushIndefinite, signal, stackOverflow, stackUnderflow, wouldOverflow } from "./common.js";
-import {
-  classify, expOf, FE_DE, FE_IE, K_DENORMAL, K_INF, K_QNAN, K_ZERO, R, roundExt, setIndefinite, setResult, toBig,
-} from "./float80.js";
+import { classify, expOf, FE_DE, FE_IE, K_DENORMAL, K_INF, K_QNAN, K_ZERO, R, roundExt, setIndefinite, setResult, toBig } from "./float80.js";
 import { type Fpu, SW_C2 } from "./fpu.js";
 
 /** pi * 2^640, truncated (Machin's formula in fixed point). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CS, EFLAGS_IF, EXC_BR, EXC_DB, SS, TR } from "../../../src/cpu/constants.js";
+import { Eflags, Exc, Seg } from "../../../src/cpu/constants.js";
 import { load, makeCpu, real16, runToHalt } from "../harness.js";
 import { CODE, descriptor, gateDescriptor, IDT, KCODE, KDATA, put, RING0_STACK, runToStub, setGdt, setupPm, STUBS } from "./pm-harness.js";
 
@@ -27,7 +27,7 @@ describe("segment register moves", () => {
   });
   it("8e d0 mov ss,ax holds off a pending interrupt until after the next instruction (SDM Vol.3 6.8.3)", () => {
     const { cpu, mem, host } = pm([0x66, 0xb8, 0x10, 0x00, 0x8e, 0xd0, 0xb9, 1, 0, 0, 0, 0xba, 2, 0, 0, 0]);
-    cpu.flags |= EFLAGS_IF;
+    cpu.flags |= Eflags.IF;
     cpu.regs[2] = 0;
     cpu.run(cpu.icount + 2); // mov ax; mov ss
     host.irq.push(0x50);
@@ -59,7 +59,7 @@ describe("16-bit gates and TSS", () => {
     expect(cpu.eip).toBe(0x2001);
     expect(cpu.regs[0] >>> 0).toBe(0xdeadbeef); // upper half not in a 16-bit TSS
     expect(cpu.regs[4] & 0xffff).toBe(0x8000);
-    expect([cpu.segSel[CS], cpu.segSel[SS], cpu.segSel[TR]]).toEqual([KCODE, KDATA, 0x38]);
+    expect([cpu.segSel[Seg.CS], cpu.segSel[Seg.SS], cpu.segSel[Seg.TR]]).toEqual([KCODE, KDATA, 0x38]);
     expect(mem.bytes[0x10000 + 0x38 + 5] & 0x0f).toBe(3); // 16-bit TSS now busy
   });
   it("ea jmp to a TSS with T=1 → #DB trap before the new task's first instruction, DR6.BT set", () => {
@@ -70,7 +70,7 @@ describe("16-bit gates and TSS", () => {
     for (const [off, sel] of [[0x48, KDATA], [0x4c, KCODE], [0x50, KDATA], [0x54, KDATA]]) d(off, sel);
     mem.view.setUint16(0x14000 + 0x64, 1, true);
     const f = runToStub(cpu, mem, false);
-    expect([f.vector, f.eip]).toEqual([EXC_DB, 0x2000]);
+    expect([f.vector, f.eip]).toEqual([Exc.DB, 0x2000]);
     expect(cpu.dr[6] & 0x8000).toBe(0x8000);
   });
 });
@@ -82,7 +82,7 @@ describe("real mode and software exceptions", () => {
     load(mem, 0x2010, [0xcb]);
     real16(cpu, 0, 0x1000);
     runToHalt(cpu, 100);
-    expect([cpu.segSel[CS], cpu.eip, cpu.regs[4]]).toEqual([0, 0x1006, 0xfffe]);
+    expect([cpu.segSel[Seg.CS], cpu.eip, cpu.regs[4]]).toEqual([0, 0x1006, 0xfffe]);
   });
   it("cd 21 int 0x21 then cf iret in real mode → IVT handler at 0300:0000 and back", () => {
     const { cpu, mem } = makeCpu();
@@ -91,7 +91,7 @@ describe("real mode and software exceptions", () => {
     load(mem, 0x3000, [0xb8, 0x34, 0x12, 0xcf]);
     real16(cpu, 0, 0x1000);
     runToHalt(cpu, 100);
-    expect([cpu.segSel[CS], cpu.eip, cpu.regs[0] & 0xffff, cpu.regs[4]]).toEqual([0, 0x1003, 0x1234, 0xfffe]);
+    expect([cpu.segSel[Seg.CS], cpu.eip, cpu.regs[0] & 0xffff, cpu.regs[4]]).toEqual([0, 0x1003, 0x1234, 0xfffe]);
   });
   it("ce into with OF=1 → vector 4 with EIP after the INTO (a trap)", () => {
     const { cpu, mem } = pm([0xb0, 0x7f, 0x04, 0x01, 0xce]); // mov al,0x7f; add al,1 (OF=1); into
@@ -103,7 +103,7 @@ describe("real mode and software exceptions", () => {
     mem.view.setUint32(0x5000, 0, true);
     mem.view.setUint32(0x5004, 10, true);
     const f = runToStub(cpu, mem, false);
-    expect([f.vector, f.eip]).toEqual([EXC_BR, CODE + 5]);
+    expect([f.vector, f.eip]).toEqual([Exc.BR, CODE + 5]);
   });
 });
 

@@ -2,7 +2,7 @@
 // stub, and a 32-bit TSS, all built in guest memory from descriptor fields (SDM Vol.3 3.4.5).
 
 import type { Cpu } from "../../../src/cpu/cpu.js";
-import { CS, DESC_A, DESC_CODE, DESC_DB, DESC_G, DESC_P, DESC_RW, DESC_S, SS, TR } from "../../../src/cpu/constants.js";
+import { Desc, Seg } from "../../../src/cpu/constants.js";
 import type { HostMemory } from "../../../src/cpu/memory.js";
 import { flat32, runToHalt } from "../harness.js";
 
@@ -50,18 +50,18 @@ export function setupPm(cpu: Cpu, mem: HostMemory): void {
   flat32(cpu, CODE, RING0_STACK);
   cpu.gdtrBase = GDT; cpu.gdtrLimit = 0x7ff;
   cpu.idtrBase = IDT; cpu.idtrLimit = 0x7ff;
-  cpu.setSegCache(TR, TSS_SEL, TSS, 0x67, DESC_P | 11);
+  cpu.setSegCache(Seg.TR, TSS_SEL, TSS, 0x67, Desc.P | 11);
 }
 
 /** Switches the caches to CPL 3 flat segments (as if an IRET to user mode had happened). */
 export function enterRing3(cpu: Cpu, eip: number): void {
-  const code = DESC_P | DESC_S | DESC_CODE | DESC_RW | DESC_A | DESC_DB | DESC_G | (3 << 5);
-  const data = DESC_P | DESC_S | DESC_RW | DESC_A | DESC_DB | DESC_G | (3 << 5);
-  for (let s = 0; s < 6; s++) cpu.setSegCache(s, s === CS ? UCODE : UDATA, 0, -1, s === CS ? code : data);
+  const code = Desc.P | Desc.S | Desc.CODE | Desc.RW | Desc.A | Desc.DB | Desc.G | (3 << 5);
+  const data = Desc.P | Desc.S | Desc.RW | Desc.A | Desc.DB | Desc.G | (3 << 5);
+  for (let s = 0; s < 6; s++) cpu.setSegCache(s, s === Seg.CS ? UCODE : UDATA, 0, -1, s === Seg.CS ? code : data);
   cpu.eip = eip;
   cpu.regs[4] = RING3_STACK;
   cpu.updateMode();
-  void SS;
+  void Seg.SS;
 }
 
 /** Runs to HLT; when it stopped in a stub, returns the vector and the frame it pushed. */

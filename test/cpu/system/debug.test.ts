@@ -3,7 +3,7 @@
 // the next instruction). Real mode: IVT[1] → 0000:2200, a HLT.
 
 import { describe, expect, it } from "vitest";
-import { EFLAGS_RF } from "../../../src/cpu/constants.js";
+import { Eflags } from "../../../src/cpu/constants.js";
 import { rd16, realHandler, run16 } from "../mov.helpers.js";
 
 const DB_AT = 0x2201;
@@ -31,11 +31,11 @@ describe("instruction breakpoints", () => {
   });
   it("EFLAGS.RF=1 at the breakpoint: the instruction runs, RF is cleared after it", () => {
     const m = real("mov al,1\nmov al,2", (mm) => {
-      mm.cpu.dr[0] = 0x1000; mm.cpu.dr[7] = 0x400 | dr7(0, 0, 0); mm.cpu.dbgExecLive = true; mm.cpu.flags |= EFLAGS_RF;
+      mm.cpu.dr[0] = 0x1000; mm.cpu.dr[7] = 0x400 | dr7(0, 0, 0); mm.cpu.dbgExecLive = true; mm.cpu.flags |= Eflags.RF;
     });
     expect(m.cpu.eip).toBe(0x1005);
     expect(m.cpu.regs[0] & 0xff).toBe(2);
-    expect(m.cpu.flags & EFLAGS_RF).toBe(0);
+    expect(m.cpu.flags & Eflags.RF).toBe(0);
   });
   it("a disabled breakpoint (L0=G0=0, address matching) does nothing", () => {
     const m = real("mov al,1\nmov al,2", (mm) => { mm.cpu.dr[0] = 0x1002; });

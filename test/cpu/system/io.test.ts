@@ -1,7 +1,7 @@
 // IN/OUT and the I/O permission checks (SDM Vol.1 19.5): IOPL, then the TSS I/O bitmap.
 
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { DESC_P, EAX, EFLAGS_IOPL, EFLAGS_VM, SS, TR, DESC_S, DESC_RW, DESC_A, DESC_DB, DESC_G } from "../../../src/cpu/constants.js";
+import { Desc, Eflags, Reg, Seg } from "../../../src/cpu/constants.js";
 import { loadSegmentV86 } from "../../../src/cpu/system/segments.js";
 import { nasm, run16, run32, type Machine } from "../mov.helpers.js";
 import { flat32, load, makeCpu, runToHalt } from "../harness.js";
@@ -22,11 +22,11 @@ const TSS = 0x20000;
 /** CPL 3 (SS.DPL = 3) flat protected mode with a 32-bit TSS whose I/O map starts at +0x68. */
 function cpl3(m: Machine, opts: { bitmap?: number[]; type?: number; limit?: number; iopl?: number }): void {
   const { cpu, mem } = m;
-  cpu.setSegCache(SS, 0x23, 0, -1, DESC_P | DESC_S | DESC_RW | DESC_A | DESC_DB | DESC_G | (3 << 5));
-  cpu.flags = (cpu.flags & ~EFLAGS_IOPL) | ((opts.iopl ?? 0) << 12);
+  cpu.setSegCache(Seg.SS, 0x23, 0, -1, Desc.P | Desc.S | Desc.RW | Desc.A | Desc.DB | Desc.G | (3 << 5));
+  cpu.flags = (cpu.flags & ~Eflags.IOPL) | ((opts.iopl ?? 0) << 12);
   mem.view.setUint16(TSS + 0x66, 0x68, true);
   (opts.bitmap ?? []).forEach((b, i) => { mem.bytes[TSS + 0x68 + i] = b; });
-  cpu.setSegCache(TR, 0x28, TSS, opts.limit ?? 0x68 + 0x2000, DESC_P | (opts.type ?? 11));
+  cpu.setSegCache(Seg.TR, 0x28, TSS, opts.limit ?? 0x68 + 0x2000, Desc.P | (opts.type ?? 11));
   cpu.updateMode();
 }
 
@@ -49,7 +49,7 @@ describe("IN/OUT", () => {
       mm.host.inValue = (port, size) => (port === 0x60 && size === 1 ? 0x11 : port === 0x1f0 && size === 2 ? 0x2233 : 0);
     });
     expect(m.cpu.regs[3] >>> 0).toBe(0xaabbcc11);
-    expect(m.cpu.regs[EAX] >>> 0).toBe(0xaabb2233);
+    expect(m.cpu.regs[Reg.EAX] >>> 0).toBe(0xaabb2233);
   });
 });
 
@@ -92,7 +92,7 @@ describe("I/O permission bitmap at CPL 3 with IOPL 0", () => {
     load(m.mem, 0x1000, [...nasm("out 0x81,al", 16, 0x1000), 0xf4]);
     flat32(m.cpu, 0x1000);
     cpl3(m, { iopl: 3, bitmap: new Array(64).fill(0xff) });
-    m.cpu.flags |= EFLAGS_VM;
+    m.cpu.flags |= Eflags.VM;
     for (let s = 0; s < 6; s++) loadSegmentV86(m.cpu, s, 0);
     m.cpu.updateMode();
     runToHalt(m.cpu);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CR0_EM, CR0_MP, CR0_NE, CR0_TS, EAX, EFLAGS_CF, EFLAGS_PF, EFLAGS_ZF } from "../../../src/cpu/constants.js";
+import { Cr0, Eflags, Reg } from "../../../src/cpu/constants.js";
 import { flat32, load, makeCpu, real16, runToHalt } from "../harness.js";
 import { f80, image, runEmu, stOf, swOf } from "./x87harness.js";
 
@@ -18,7 +18,7 @@ const vectorHit = (eip: number) => (eip >= 0x2000 && eip < 0x2080 ? (eip - 0x200
 
 describe("CR0 and exception delivery (SDM Vol.3 2.5, Vol.1 8.7)", () => {
   it("d9 e8 fld1 with CR0.EM=1 → #NM; with CR0.TS=1 → #NM", () => {
-    for (const bit of [CR0_EM, CR0_TS]) {
+    for (const bit of [Cr0.EM, Cr0.TS]) {
       const { cpu } = realWithIvt([0xd9, 0xe8], bit);
       runToHalt(cpu);
       expect(vectorHit(cpu.eip)).toBe(7);
@@ -26,17 +26,17 @@ describe("CR0 and exception delivery (SDM Vol.3 2.5, Vol.1 8.7)", () => {
   });
 
   it("9b fwait: TS=1 alone → runs; TS=1 and MP=1 → #NM", () => {
-    let { cpu } = realWithIvt([0x9b], CR0_TS);
+    let { cpu } = realWithIvt([0x9b], Cr0.TS);
     runToHalt(cpu);
     expect(vectorHit(cpu.eip)).toBe(-1);
-    ({ cpu } = realWithIvt([0x9b], CR0_TS | CR0_MP));
+    ({ cpu } = realWithIvt([0x9b], Cr0.TS | Cr0.MP));
     runToHalt(cpu);
     expect(vectorHit(cpu.eip)).toBe(7);
   });
 
   it("unmasked ZE (fldcw 0x37b; 1/0) is delivered at the next FWAIT: CR0.NE=1 → #MF (vector 16)", () => {
     // fninit; fldcw [0x3000]; fld1; fldz; fdivp st1; fwait
-    const { cpu, mem } = realWithIvt([0xdb, 0xe3, 0xd9, 0x2e, 0x00, 0x30, 0xd9, 0xe8, 0xd9, 0xee, 0xde, 0xf9, 0x9b], CR0_NE);
+    const { cpu, mem } = realWithIvt([0xdb, 0xe3, 0xd9, 0x2e, 0x00, 0x30, 0xd9, 0xe8, 0xd9, 0xee, 0xde, 0xf9, 0x9b], Cr0.NE);
     load(mem, 0x3000, [0x7b, 0x03]);
     runToHalt(cpu);
     expect(vectorHit(cpu.eip)).toBe(16);
@@ -61,7 +61,7 @@ describe("CR0 and exception delivery (SDM Vol.3 2.5, Vol.1 8.7)", () => {
     let { cpu } = realWithIvt([0x0f, 0xae, 0x06, 0x08, 0x30]);
     runToHalt(cpu);
     expect(vectorHit(cpu.eip)).toBe(13);
-    ({ cpu } = realWithIvt([0x0f, 0xae, 0x06, 0x00, 0x30], CR0_EM));
+    ({ cpu } = realWithIvt([0x0f, 0xae, 0x06, 0x00, 0x30], Cr0.EM));
     runToHalt(cpu);
     expect(vectorHit(cpu.eip)).toBe(6);
     const r = realWithIvt([0x0f, 0xae, 0x16, 0x00, 0x30]);
@@ -112,7 +112,7 @@ describe("environment and state images (SDM Vol.1 Figures 8-9..8-12, FXSAVE Tabl
   it("df e0 fnstsw ax after fld1; fldz; fcompp (1 > 0): AX = C3 C2 C0 = 000, TOP 0", () => {
     const { cpu } = realWithIvt([0xd9, 0xe8, 0xd9, 0xee, 0xde, 0xd9, 0xdf, 0xe0]);
     runToHalt(cpu);
-    expect(cpu.regs[EAX] & 0xffff).toBe(0x0100); // ST0=0 < ST1=1 → C0
+    expect(cpu.regs[Reg.EAX] & 0xffff).toBe(0x0100); // ST0=0 < ST1=1 → C0
   });
 });
 
@@ -124,9 +124,9 @@ describe("compares and classification", () => {
     expect(swOf(runEmu({ fsave: image(0x37f, [one, qnan]), code: [0xd8, 0xd1] })) & 0x4701).toBe(0x4501);
   });
   it("db f1 fcomi: 2 vs 1 → ZF PF CF clear; equal → ZF; NaN → ZF PF CF and IE", () => {
-    const m = EFLAGS_ZF | EFLAGS_PF | EFLAGS_CF;
+    const m = Eflags.ZF | Eflags.PF | Eflags.CF;
     expect(runEmu({ fsave: image(0x37f, [two, one]), code: [0xdb, 0xf1], eflags: m }).eflags & m).toBe(0);
-    expect(runEmu({ fsave: image(0x37f, [two, two]), code: [0xdb, 0xf1] }).eflags & m).toBe(EFLAGS_ZF);
+    expect(runEmu({ fsave: image(0x37f, [two, two]), code: [0xdb, 0xf1] }).eflags & m).toBe(Eflags.ZF);
     const r = runEmu({ fsave: image(0x37f, [qnan, one]), code: [0xdb, 0xf1] });
     expect([r.eflags & m, swOf(r) & 1]).toEqual([m, 1]);
   });
@@ -138,7 +138,7 @@ describe("compares and classification", () => {
     for (const [v, cc] of cases) expect(swOf(runEmu({ fsave: image(0x37f, v ? [v] : []), code: [0xd9, 0xe5] })) & 0x4700).toBe(cc);
   });
   it("da c1 fcmovb st0,st1: CF=1 → ST0 = ST1; CF=0 → unchanged", () => {
-    expect(stOf(runEmu({ fsave: image(0x37f, [one, two]), code: [0xda, 0xc1], eflags: EFLAGS_CF }), 0)).toBe("4000:8000000000000000");
+    expect(stOf(runEmu({ fsave: image(0x37f, [one, two]), code: [0xda, 0xc1], eflags: Eflags.CF }), 0)).toBe("4000:8000000000000000");
     expect(stOf(runEmu({ fsave: image(0x37f, [one, two]), code: [0xda, 0xc1] }), 0)).toBe("3fff:8000000000000000");
   });
 });
