@@ -243,6 +243,7 @@ export class Cpu {
   private runFast(until: number): void {
     const dec = this.dec, regs = this.regs, tlbFlags = this.tlb.flags, tlbHost = this.tlb.host;
     const decTag = this.decTag, decGen = this.decGen, codeGen = this.mem.codeGen;
+    const handlers = HANDLERS; // a local: an imported binding is re-checked on every use
     while (this.icount < until && this.attention === 0) {
       const eip = this.eip;
       this.startEip = eip;
@@ -266,7 +267,7 @@ export class Cpu {
         decode(this, d);
       }
       this.eip = this.code32 ? (eip + (dec[d + Rec.LEN] & 0xff)) | 0 : (eip + (dec[d + Rec.LEN] & 0xff)) & 0xffff;
-      HANDLERS[dec[d]](this, d);
+      handlers[dec[d]](this, d);
       this.icount++;
     }
   }

@@ -8,7 +8,7 @@
 
 import { Cpu, STOP_HALT, STOP_REQUEST, STOP_SHUTDOWN } from "../cpu/cpu.js";
 import { Cr0, Desc, Eflags, Reg, Seg } from "../cpu/constants.js";
-import { i686Model, type CpuModel } from "../cpu/cpuid.js";
+import { applyCpuModel, i686Model, type CpuModel } from "../cpu/cpuid.js";
 import { HostMemory, PhysicalMap } from "../cpu/memory.js";
 import { loadSegmentReal } from "../cpu/system/segments.js";
 import { IoBus } from "../devices/bus.js";
@@ -79,15 +79,17 @@ export class Machine {
       onReset: () => { if (cpuRef) { cpuRef.shutdownReason = "reset requested by the guest"; cpuRef.requestStop(); } },
       onInterrupt: () => cpuRef?.poke(),
     });
+    const cpuModel = config.cpuModel ?? i686Model();
     this.vmm = new Vmm({
       io: this.io,
       clock: this.clock,
       pic: this.platform.pic,
       ferrIrq: this.platform.pic.irq(13),
-      cpuModel: config.cpuModel ?? i686Model(),
+      cpuModel,
       report,
     });
     this.cpu = new Cpu(this.mem, phys, this.vmm);
+    applyCpuModel(this.cpu, cpuModel);
     cpuRef = this.cpu;
   }
 

@@ -58,14 +58,21 @@ export class Vmm implements CpuHost {
     cpu.regs[Reg.EAX] = l.eax; cpu.regs[Reg.EBX] = l.ebx; cpu.regs[Reg.ECX] = l.ecx; cpu.regs[Reg.EDX] = l.edx;
   }
 
-  rdmsr(_cpu: Cpu, _msr: number): boolean {
+  /**
+   * Model-specific MSRs a family-6 CPU has that the core does not own (SDM Vol.4 Table 2-3 ...):
+   * IA32_PLATFORM_ID (0x17, read-only, platform 0), EBL_CR_POWERON (0x2a, read 0: no
+   * configuration straps to report), IA32_BIOS_SIGN_ID (0x8b: writes accepted, reads the
+   * microcode revision 0 since no update is loaded). Anything else is #GP, reported by the core.
+   */
+  rdmsr(cpu: Cpu, msr: number): boolean {
     this.stats.count(ExitReason.MSR_READ);
-    return false; // the machine owns no MSR beyond the core's yet: #GP, reported by the core
+    if (msr === 0x17 || msr === 0x2a || msr === 0x8b) { cpu.regs[Reg.EAX] = 0; cpu.regs[Reg.EDX] = 0; return true; }
+    return false;
   }
 
-  wrmsr(_cpu: Cpu, _msr: number): boolean {
+  wrmsr(_cpu: Cpu, msr: number): boolean {
     this.stats.count(ExitReason.MSR_WRITE);
-    return false;
+    return msr === 0x8b || msr === 0x2a;
   }
 
   rdtsc(_cpu: Cpu): number {
