@@ -109,6 +109,9 @@ export class Cpu {
   /** Address of a read-modify-write operand between its read and its write (ops/operands.ts). */
   rmwSeg = 0;
   rmwOff = 0;
+  /** CS limit as an unsigned number, and whether it can ever fail (false for a 4 GiB CS): hot-loop shortcut. */
+  csLimitU = 0xffff;
+  csLimitChecked = true;
   /** Code-fetch page cache: linear page and its host offset (-1 = none). */
   fetchLin = 0;
   fetchHost = -1;
@@ -163,6 +166,10 @@ export class Cpu {
     this.segAttr[seg] = attr;
     if (seg >= 6) return;
     this.deriveSegLimits(seg);
+    if (seg === Seg.CS) {
+      this.csLimitU = limit >>> 0;
+      this.csLimitChecked = limit !== -1;
+    }
     if (seg === Seg.CS) this.code32 = (attr & Desc.DB) !== 0 && (this.cr0 & Cr0.PE) !== 0 && (this.flags & Eflags.VM) === 0;
     if (seg === Seg.SS) this.stack32 = (attr & Desc.DB) !== 0;
   }
@@ -257,7 +264,7 @@ export class Cpu {
         const tag = this.code32 ? h | 0x80000000 : h;
         d = slot * Rec.STRIDE;
         if (decTag[slot] === tag && decGen[slot] === codeGen[h >>> 12]) {
-          if ((eip >>> 0) + (dec[d + Rec.LEN] & 0xff) - 1 > (this.segLimit[Seg.CS] >>> 0)) raise(Exc.GP, 0);
+          if (this.csLimitChecked && (eip >>> 0) + (dec[d + Rec.LEN] & 0xff) - 1 > this.csLimitU) raise(Exc.GP, 0);
         } else {
           decTag[slot] = -1;
           decode(this, d);
