@@ -49,6 +49,12 @@ const straddle: fc.Arbitrary<Insn> = fc.tuple(fc.constantFrom(1, 2, 3), fc.const
     const reg = size === "byte" ? "al" : size === "word" ? "ax" : "eax";
     return insn(write ? `mov ${size} [${a}], ${reg === "al" ? "0x5a" : "0x5a5a"}` : `mov ${reg}, [${a}]`, 0, 0);
   });
+// Both pages of the access unmapped: the fault is on the first one, CR2 = the first byte.
+const straddleUnmapped: fc.Arbitrary<Insn> = fc.tuple(fc.constantFrom(1, 2, 3), fc.constantFrom("ax", "eax"), fc.boolean())
+  .map(([k, reg, write]) => {
+    const a = `0x${(SCRATCH_ADDR + 0x3000 - k).toString(16)}`;
+    return insn(write ? `mov [${a}], ${reg}` : `mov ${reg}, [${a}]`, 0, 0);
+  });
 // A PUSHA that faults part-way is left out: which of its stores land before the #PF is
 // implementation-specific (the AMD host stores the ones below the fault, x86rr none).
 const wildStack: fc.Arbitrary<Insn> = fc.constantFrom(
@@ -58,7 +64,7 @@ const wildStack: fc.Arbitrary<Insn> = fc.constantFrom(
 
 describe("exceptions and prefixes vs the host CPU", () => {
   it("400 random snippets: LOCK (#UD when not lockable), >15-byte instructions (#GP), prefixes, BOUND/INTO/INT3/UD2, page-straddling accesses (#PF) → same signal, vector, EIP, state", () => {
-    const r = runGroup("faults", fc.oneof(lock, longInsn, redundant, segOverride, bound, traps, straddle, wildStack), { runs: 400, maxLen: 3 });
+    const r = runGroup("faults", fc.oneof(lock, longInsn, redundant, segOverride, bound, traps, straddle, straddleUnmapped, wildStack), { runs: 400, maxLen: 3 });
     expect(r.failure).toBe("");
   });
 });
