@@ -46,7 +46,7 @@ export function findMultibootHeader(file: string, bytes: Uint8Array): MultibootH
     const required = flags & 0xffff;
     if (required & MBF_VIDEO_MODE) throw r.error(off + 4, "no video mode request (flags bit 2): x86rr has no framebuffer", `flags ${hex(flags)}`);
     const unknown = required & ~SUPPORTED_REQUIRED;
-    if (unknown) throw r.error(off + 4, "only required flag bits 0-2 (bits 3-15 are not defined by Multiboot 0.6.96)", `flags ${hex(flags)}, unknown bit ${31 - Math.clz32(unknown & -unknown)}`);
+    if (unknown) throw r.error(off + 4, "required flag bits (0-15) limited to 0 (page align) and 1 (memory info); 3-15 are undefined in Multiboot 0.6.96", `flags ${hex(flags)}, unknown bit ${31 - Math.clz32(unknown & -unknown)}`);
     const h: MultibootHeader = { offset: off, flags };
     if (flags & MBF_AOUT_KLUDGE) {
       h.aout = {
