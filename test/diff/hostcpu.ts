@@ -20,7 +20,8 @@ export const SCRATCH_ADDR = 0x00120000;
 export const STACK_ADDR = 0x00130000;
 export const PAGE = 4096;
 export const DEFAULT_ESP = STACK_ADDR + 0x800;
-export const CODE_MAX = 4000;
+/** Longest snippet; above PAGE - 5 it must fault before its end (no room for the runner's jump). */
+export const CODE_MAX = 4096;
 /** FS: an LDT data segment with base SCRATCH_ADDR and limit 0xFFFF, for 16-bit addressing. */
 export const FS_SELECTOR = 0x07, FS_BASE = SCRATCH_ADDR, FS_LIMIT = 0xffff;
 

@@ -13,7 +13,8 @@
 ;
 ; Input on stdin: a sequence of cases until EOF, all fields little-endian:
 ;   +0     u32  magic 0x43363858 ("X86C")
-;   +4     u32  code_len (<= 4000)
+;   +4     u32  code_len (<= 4096; above 4091 there is no room for the jump: such a snippet must
+;               fault before its end, e.g. on an instruction that runs off the page)
 ;   +8     u32  options: bit0 = load the x87/SSE state from a 512-byte FXSAVE image that follows
 ;                        the code (else FNINIT); bit1 = append a 512-byte FXSAVE dump to the result
 ;   +12    u32  EAX ECX EDX EBX ESP EBP ESI EDI (SDM encoding order)
@@ -45,7 +46,7 @@ CODE_ADDR    equ 0x00110000
 SCRATCH_ADDR equ 0x00120000
 STACK_ADDR   equ 0x00130000
 PAGE         equ 4096
-CODE_MAX     equ 4000
+CODE_MAX     equ 4096
 IN_HDR       equ 8240
 OUT_HDR      equ 64
 FLAGS_LOAD   equ 0x0ed5            ; CF PF AF ZF SF DF OF
@@ -177,11 +178,14 @@ next_case:
     mov esi, in_code
     mov ecx, [H(4)]
     rep movsb
+    cmp dword [H(4)], PAGE - 5
+    ja .nojmp
     mov byte [edi], 0xe9
     mov eax, snippet_done
     lea edx, [edi+5]
     sub eax, edx
     mov [edi+1], eax
+.nojmp:
     ; scratch and stack pages
     mov esi, H(48)
     mov edi, SCRATCH_ADDR

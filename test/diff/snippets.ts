@@ -16,7 +16,10 @@ import { ARITH, COMPARED } from "./masks.js";
 
 /** One generated instruction (or a short fixed sequence) and its flag behaviour. */
 export interface Insn {
-  /** nasm source, lines separated by "\n"; "%L" becomes a label prefix unique in the snippet. */
+  /**
+   * nasm source, lines separated by "\n"; "%L" becomes a label prefix unique in the snippet, "%S"
+   * the label of the snippet's first byte (so `CODE_ADDR + (%Lx - %S)` is the runtime address of %Lx).
+   */
   asm: string;
   /** Flags it reads (a read of an undefined flag gets a flag-defining CMP inserted before it). */
   reads: number;
@@ -52,7 +55,7 @@ export function render(s: Snippet, id: number): { lines: string[]; mask: number;
       lines.push(FLAG_FIX);
       undef = 0;
     }
-    lines.push(...ins.asm.replaceAll("%L", `.L${id}_${k}`).split("\n"));
+    lines.push(...ins.asm.replaceAll("%L", `.L${id}_${k}`).replaceAll("%S", `s${id}`).split("\n"));
     undef = (undef & ~ins.writes) | ins.undef;
     any |= ins.undef;
   });
@@ -126,7 +129,8 @@ export function disassemble(code: Uint8Array): string {
 /** The host/emulator case for an assembled snippet. */
 export function toCase(s: Snippet, code: Uint8Array): DiffCase {
   const { scratch, stack } = pages(s.fill);
-  return { code, regs: s.regs, eflags: s.eflags, scratch, stack };
+  // Bytes past the code page are unmapped on both sides: an instruction reaching them faults.
+  return { code: code.subarray(0, PAGE), regs: s.regs, eflags: s.eflags, scratch, stack };
 }
 
 // ---- arbitraries ----
