@@ -70,9 +70,9 @@ export const arbKindPayload: fc.Arbitrary<[EventKind, unknown]> = fc.oneof(
 );
 
 /** Event streams in non-decreasing icount order, with runs of equal icounts and big jumps. */
-export function arbEvents(maxLength = 300): fc.Arbitrary<TraceEvent[]> {
+export function arbEvents(maxLength = 300, minLength = 0): fc.Arbitrary<TraceEvent[]> {
   const delta = fc.oneof(fc.constant(0), fc.nat({ max: 100 }), fc.nat({ max: 2 ** 20 }), fc.nat({ max: 2 ** 40 }));
-  return fc.array(fc.tuple(delta, arbKindPayload), { maxLength }).map((items) => {
+  return fc.array(fc.tuple(delta, arbKindPayload), { minLength, maxLength }).map((items) => {
     let icount = 0;
     return items.map(([d, [kind, payload]]) => {
       icount += d;

@@ -1,0 +1,13 @@
+// Child process of the SIGKILL test: appends killEvent(0), killEvent(1)... forever, reporting on
+// stdout the number of events on disk after each chunk. argv[2] = trace path.
+import { writeSync } from "node:fs";
+import { TraceWriter } from "../../src/replay/trace-writer.js";
+import { header } from "./helpers.js";
+import { KILL_CHUNK_EVENTS, killEvent } from "./kill-events.js";
+
+const w = new TraceWriter(process.argv[2], header(), { maxEvents: KILL_CHUNK_EVENTS, maxBytes: 1 << 30, sync: "none" });
+for (let i = 0; ; i++) {
+  const e = killEvent(i);
+  w.append(e.icount, e.kind, e.payload as never);
+  if ((i + 1) % KILL_CHUNK_EVENTS === 0) writeSync(1, `${i + 1}\n`);
+}
