@@ -3,7 +3,7 @@
 // setup code run (it would need a BIOS). Protocol 2.04 or later (32-bit syssize) is required.
 
 import { ImageError, ImageReader, describeStart, hex } from "./image-error.js";
-import { E820_RAM, EBDA_START, HIGH_MEMORY, MiB, PlacementError, StructWriter, checkPlacement, cString, flat32Entry, flatGdt, pageDown, pageUp, pcE820, ramTop, type E820Entry, type LoadPlan } from "./plan.js";
+import { EBDA_START, HIGH_MEMORY, MiB, PlacementError, StructWriter, checkPlacement, cString, flat32Entry, flatGdt, pageDown, pageUp, pcE820, ramTop, type E820Entry, type LoadPlan } from "./plan.js";
 
 // Setup header (boot.rst "The real-mode kernel header"), offsets into the image = into boot_params:
 //   0x1f1 u8  setup_sects       0x1f4 u32 syssize (paragraphs)   0x1fe u16 boot_flag 0xaa55

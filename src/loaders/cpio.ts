@@ -14,7 +14,6 @@ export type CpioEntry =
   | { kind: "symlink"; name: string; target: string }
   | { kind: "chardev"; name: string; major: number; minor: number; mode?: number };
 
-const HEADER = 110;
 const TRAILER = "TRAILER!!!";
 
 /** The newc archive of `entries`, in order, plus the trailer; uid/gid 0, mtime 0, inodes numbered from 1. */
