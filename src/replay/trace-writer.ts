@@ -7,6 +7,7 @@ import { EmulatorBug } from "../cpu/fault.js";
 import { EventKind, kindRow, type EventPayloads } from "./trace-events.js";
 import { CHUNK_MAGIC, END_MAGIC, FILE_HEADER_SIZE, FILE_MAGIC, FOOTER_MAGIC, FORMAT_VERSION, FRAME_SIZE, MAX_HEADER_RECORD, TRAILER_SIZE, codec, headerProblem, putU64, writeFrame, type FooterRecord, type TraceHeader } from "./trace-format.js";
 import { crc32 } from "./crc32.js";
+import { ChunkBuffer } from "./chunk-buffer.js";
 
 export interface TraceWriterOptions {
   /** Flush a chunk when it holds this many events (default 4096). */
@@ -23,8 +24,7 @@ const HEADROOM = FRAME_SIZE + 5;
 export class TraceWriter {
   private fd: number;
   private pos: number;
-  private buf = new Uint8Array(HEADROOM + (1 << 16));
-  private used = 0; // bytes of encoded events after HEADROOM
+  private chunk = new ChunkBuffer(HEADROOM);
   private count = 0;
   private chunkFirst = 0;
   private last = 0; // icount of the last appended event (order check, deltas)
@@ -42,7 +42,7 @@ export class TraceWriter {
     snapshots: [],
     digests: [],
   };
-  private readonly byKind = new Map<number, number>();
+  private readonly byKind = new Float64Array(256);
 
   /** Create (or truncate) `path` and write the file header. */
   constructor(
@@ -91,10 +91,7 @@ export class TraceWriter {
     if (kind === EventKind.SNAPSHOT) this.flush(); // a snapshot starts its own chunk, so seeking reads only it
 
     if (this.count === 0) this.chunkFirst = icount;
-    const bytes = codec.pack([this.count === 0 ? 0 : icount - this.last, kind, payload]);
-    this.reserve(bytes.length);
-    this.buf.set(bytes, HEADROOM + this.used);
-    this.used += bytes.length;
+    this.chunk.event(this.count === 0 ? 0 : icount - this.last, kind, payload);
     this.count++;
 
     const f = this.footer;
@@ -102,11 +99,11 @@ export class TraceWriter {
     f.events++;
     f.lastIcount = icount;
     this.last = icount;
-    this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + 1);
+    this.byKind[kind]++;
     if (kind === EventKind.DIGEST) f.digests.push([this.pos, icount]);
     if (kind === EventKind.SNAPSHOT) f.snapshots.push([this.pos, icount]);
 
-    if (kind === EventKind.SNAPSHOT || this.count >= this.maxEvents || this.used >= this.maxBytes) this.flush();
+    if (kind === EventKind.SNAPSHOT || this.count >= this.maxEvents || this.chunk.used >= this.maxBytes) this.flush();
   }
 
   /** Write the buffered events as one chunk (nothing if none are buffered). */
@@ -114,19 +111,9 @@ export class TraceWriter {
     if (this.closed) throw new EmulatorBug(`trace flush after close of ${this.path}`);
     if (this.count === 0) return;
     const n = this.count;
-    const arrLen = n < 16 ? 1 : n < 0x10000 ? 3 : 5;
-    const payloadAt = HEADROOM - arrLen;
-    const b = this.buf;
-    if (arrLen === 1) b[payloadAt] = 0x90 | n;
-    else if (arrLen === 3) {
-      b[payloadAt] = 0xdc;
-      b[payloadAt + 1] = n >>> 8;
-      b[payloadAt + 2] = n & 0xff;
-    } else {
-      b[payloadAt] = 0xdd;
-      new DataView(b.buffer).setUint32(payloadAt + 1, n, false);
-    }
-    const end = HEADROOM + this.used;
+    const payloadAt = this.chunk.arrayHeaderBefore(HEADROOM, n);
+    const b = this.chunk.buf;
+    const end = this.chunk.pos;
     const start = payloadAt - FRAME_SIZE;
     writeFrame(b, start, {
       magic: CHUNK_MAGIC,
@@ -139,7 +126,7 @@ export class TraceWriter {
     this.footer.chunks.push([this.pos, this.chunkFirst, this.last, n]);
     this.writeAt(b, start, end);
     this.count = 0;
-    this.used = 0;
+    this.chunk.reset();
     if (this.sync === "chunk") fsyncSync(this.fd);
   }
 
@@ -150,7 +137,8 @@ export class TraceWriter {
     f.instructions = totals.instructions ?? f.lastIcount;
     if (!Number.isSafeInteger(f.instructions) || f.instructions < f.lastIcount)
       throw new EmulatorBug(`trace closed with ${f.instructions} instructions, before its last event at icount ${f.lastIcount}`);
-    f.byKind = [...this.byKind].sort((a, b) => a[0] - b[0]);
+    f.byKind = [];
+    for (let k = 0; k < 256; k++) if (this.byKind[k]) f.byKind.push([k, this.byKind[k]]);
     const payload = codec.pack(f);
     const out = new Uint8Array(FRAME_SIZE + payload.length + TRAILER_SIZE);
     out.set(payload, FRAME_SIZE);
@@ -181,14 +169,6 @@ export class TraceWriter {
     this.closed = true;
     closeSync(this.fd);
     this.fd = -1;
-  }
-
-  private reserve(n: number): void {
-    const need = HEADROOM + this.used + n;
-    if (need <= this.buf.length) return;
-    const grown = new Uint8Array(Math.max(need, this.buf.length * 2));
-    grown.set(this.buf.subarray(0, HEADROOM + this.used));
-    this.buf = grown;
   }
 
   private writeAt(b: Uint8Array, start: number, end: number): void {
