@@ -1,5 +1,5 @@
 // Differential test against the host CPU: PUSH/POP (registers, memory, immediates, 16-bit forms),
-// PUSHA/PUSHAD/POPA/POPAD, ENTER (nesting levels 0-4) and LEAVE,
+// PUSHA/PUSHAD/POPA/POPAD, ENTER (nesting levels 0-255) and LEAVE,
 // near CALL/RET/RET imm16 (SDM Vol.2 pages of each). The stack page is dumped and compared.
 // Cases: 500 × X86RR_DIFF_RUNS (see check.ts).
 
@@ -23,7 +23,8 @@ const pusha: fc.Arbitrary<Insn> = fc.constantFrom(
   // POPA reloads EBX/EBP (scratch pointers) from the stack: push them first so they survive.
   insn("pushad\npopad", 0, 0), insn("pushaw\npopaw", 0, 0), insn("push ebp\npush ebx\npopad\npop ebx\npop ebp", 0, 0),
 );
-const enter: fc.Arbitrary<Insn> = fc.tuple(fc.integer({ min: 0, max: 0x200 }), fc.integer({ min: 0, max: 4 }), fc.boolean(), fc.boolean())
+// Nesting levels 0-31, and above 31 (the level is taken modulo 32).
+const enter: fc.Arbitrary<Insn> = fc.tuple(fc.integer({ min: 0, max: 0x200 }), fc.oneof(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 5, max: 31 }), fc.integer({ min: 32, max: 255 })), fc.boolean(), fc.boolean())
   .map(([size, level, o16, leave]) => insn(`${o16 ? "o16 " : ""}enter ${size}, ${level}${leave ? `\n${o16 ? "o16 " : ""}leave` : ""}`, 0, 0));
 const callret: fc.Arbitrary<Insn> = fc.oneof(
   fc.constant(insn("call %Lf\n%Lf:\npop eax", 0, 0)),
