@@ -26,7 +26,24 @@ const setCount: fc.Arbitrary<Insn> = fc.constantFrom(0, 1, 2, 0x10000, 0x10001, 
 const producer: fc.Arbitrary<Insn> = fc.tuple(fc.constantFrom("add", "sub", "cmp", "and", "test"), fc.constantFrom("eax", "edx"), fc.constantFrom("ecx", "esi", "edi", "eax"))
   .map(([op, d, s]) => insn(`${op} ${d}, ${s}`, 0, ARITH, op === "and" || op === "test" ? UNDEF.logic : 0));
 
+// Operand-size prefixed branches in 32-bit code: the target EIP is truncated to 16 bits (SDM Vol.2
+// "Jcc", "JMP", "CALL", "RET": "IF OperandSize = 16 THEN EIP ← EIP AND 0000FFFFH"), which lands
+// below the runner's pages: #PF at the truncated address on both sides. Not-taken branches and
+// zero-count loops fall through normally.
+const o16: fc.Arbitrary<Insn> = fc.oneof(
+  fc.tuple(fc.integer({ min: 0, max: 15 }), body).map(([cc, b]) => insn(`o16 j${CC[cc]} near %Lf\n${b}\n%Lf:`, CC_READS[cc], 0)),
+  body.map((b) => insn(`o16 jmp near %Lf\n${b}\n%Lf:`, 0, 0)),
+  fc.constantFrom("loop", "loope", "loopne").map((op) => insn(`db 0x66\n${op} %Lf\ninc esi\n%Lf:`, op === "loop" ? 0 : ZF, 0)),
+  fc.constant(insn("o16 call %Lf\n%Lf:", 0, 0)),
+  fc.integer({ min: 0, max: 0xffff }).map((v) => insn(`push word ${v}\no16 ret`, 0, 0)),
+  fc.integer({ min: 0, max: 0xffff }).map((v) => insn(`push dword 0x${(0x110000 + (v & 0xff)).toString(16)}\no16 ret 4`, 0, 0)),
+);
+
 describe("branches and loops vs the host CPU", () => {
+  it("300 operand-size-prefixed Jcc/JMP/LOOP/CALL/RET in 32-bit code → EIP truncated to 16 bits (#PF there), same as the host", () => {
+    const r = runGroup("control-o16", fc.oneof(o16, setCount, producer), { runs: 300, maxLen: 4 });
+    expect(r.failure).toBe("");
+  });
   it("500 random snippets of Jcc/JMP/LOOPcc/JECXZ/JCXZ branching forward → same path taken (registers, EIP, flags)", () => {
     const r = runGroup("control", fc.oneof(jcc, jmp, loop, jcxz, setCount, producer, producer), { runs: 500, maxLen: 6 });
     expect(r.failure).toBe("");
