@@ -3,7 +3,8 @@
 //
 // Setup: flat 32-bit protected mode at CPL 0, paging on, with only the three runner pages
 // (code, scratch, stack) identity-mapped, so a stray access faults (#PF) as it does on the host;
-// FS holds the runner's LDT data segment (base SCRATCH_ADDR, limit 0xFFFF).
+// segment selectors read as on the host (CS 0x23, DS/ES/SS 0x2b, GS null); FS holds the
+// runner's LDT data segment (base SCRATCH_ADDR, limit 0xFFFF).
 // The snippet is followed by HLT (the host runner has its jump there instead).
 //
 // Faults: the CPU is started with excInProgress = #DF, so the first exception takes the
@@ -24,6 +25,8 @@ import { flat32, makeCpu, TestHost } from "../cpu/harness.js";
 import { CODE_ADDR, DiffCase, DiffResult, FS_BASE, FS_LIMIT, FS_SELECTOR, PAGE, SCRATCH_ADDR, SIGALRM, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP, STACK_ADDR } from "./hostcpu.js";
 
 const MEM_SIZE = 2 << 20;
+/** Linux's i386 user selectors (__USER32_CS, __USER_DS), which the host runner runs with. */
+const HOST_CS = 0x23, HOST_DS = 0x2b;
 const PD_ADDR = 0x10000, PT_ADDR = 0x11000;
 const FLAGS_LOAD = 0x0ed5; // CF PF AF ZF SF DF OF, as the host runner loads them
 const MAX_INSNS = 100_000;
@@ -81,6 +84,11 @@ export function runOnEmu(c: DiffCase): EmuResult {
   cpu.shutdownReason = "";
   flat32(cpu, CODE_ADDR, c.regs[Reg.ESP]);
   for (let i = 0; i < 8; i++) cpu.regs[i] = c.regs[i] | 0;
+  // The selectors a 32-bit Linux process has (flat descriptors as flat32 set them up); GS is null.
+  for (const [seg, sel] of [[Seg.ES, HOST_DS], [Seg.CS, HOST_CS], [Seg.SS, HOST_DS], [Seg.DS, HOST_DS]]) {
+    cpu.setSegCache(seg, sel, cpu.segBase[seg], cpu.segLimit[seg], cpu.segAttr[seg]);
+  }
+  cpu.setSegCache(Seg.GS, 0, 0, 0, Desc.UNUSABLE);
   cpu.setSegCache(Seg.FS, FS_SELECTOR, FS_BASE, FS_LIMIT, Desc.P | Desc.S | Desc.RW | Desc.A | Desc.DB | (3 << Desc.DPL_SHIFT));
   cpu.flags = (c.eflags & FLAGS_LOAD) | Eflags.IF | Eflags.FIXED1;
   cpu.lzMask = 0;
