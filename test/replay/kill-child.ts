@@ -2,10 +2,10 @@
 // stdout the number of events on disk after each chunk. argv[2] = trace path.
 import { writeSync } from "node:fs";
 import { TraceWriter } from "../../src/replay/trace-writer.js";
-import { header } from "./helpers.js";
 import { KILL_CHUNK_EVENTS, killEvent } from "./kill-events.js";
 
-const w = new TraceWriter(process.argv[2], header(), { maxEvents: KILL_CHUNK_EVENTS, maxBytes: 1 << 30, sync: "none" });
+const header = { semanticsVersion: 1, machine: { clock: "host" }, images: [], createdAt: "2024-05-01T00:00:00Z", tags: {} };
+const w = new TraceWriter(process.argv[2], header, { maxEvents: KILL_CHUNK_EVENTS, maxBytes: 1 << 30, sync: "none" });
 for (let i = 0; ; i++) {
   const e = killEvent(i);
   w.append(e.icount, e.kind, e.payload as never);
