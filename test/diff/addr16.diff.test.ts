@@ -39,6 +39,8 @@ const movs: fc.Arbitrary<Insn> = width.chain((w) => fc.oneof(
   fc.tuple(fc.constantFrom("inc", "dec", "not", "neg"), mem(w)).map(([op, m]) => insn(`a16 ${op} ${m}`, 0, op === "not" ? 0 : op === "neg" ? ARITH : ARITH & ~CF)),
   fc.tuple(fc.constantFrom("movzx", "movsx"), fc.constantFrom("eax", "ecx", "edx"), addr16).map(([op, r, a]) => insn(`a16 ${op} ${r}, byte [fs:${a}]`, 0, 0)),
 ));
+// XLAT with 16-bit addressing reads FS:[BX + AL] (a16, FS override).
+const xlat: fc.Arbitrary<Insn> = fc.constant(insn("a16 fs xlatb", 0, 0));
 const lods: fc.Arbitrary<Insn> = fc.tuple(fc.constantFrom("b", "w", "d"), fc.boolean(), fc.boolean())
   .map(([s, rep, std]) => insn(`${std ? "std" : "cld"}\n${rep ? "rep " : ""}a16 fs lods${s}`, 0, DF));
 
@@ -48,7 +50,7 @@ const addrReg = fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.oneof({ weight:
 
 describe("16-bit addressing (67 prefix) vs the host CPU", () => {
   it("500 random snippets of ALU/MOV/INC../MOVZX with [bx+si+disp]-style operands through FS, and a16 REP LODS → same results and faults", () => {
-    const r = runGroup("addr16", fc.oneof(alu, movs, lods), {
+    const r = runGroup("addr16", fc.oneof(alu, movs, lods, xlat), {
       runs: 500, maxLen: 3,
       regs: { 1: fc.integer({ min: 0, max: 40 }).map((n) => (0xabcd0000 | n) >>> 0), 3: addrReg, 5: addrReg, 6: addrReg, 7: addrReg },
     });

@@ -1,6 +1,7 @@
 // Differential test against the host CPU: MOV, MOVZX, MOVSX, XCHG, LEA (32-bit and 67-prefixed
 // 16-bit addressing), CBW CWDE CWD CDQ, BSWAP, CMPXCHG, CMPXCHG8B, XADD (with and without LOCK),
-// LAHF SAHF CLC STC CMC CLD STD, XLATB (SDM Vol.2 pages of each).
+// LAHF SAHF CLC STC CMC CLD STD, XLATB (SDM Vol.2 pages of each). LEA covers every ModRM/SIB
+// shape: base+index*scale+disp32, no base, ESP and EBP bases, disp32 only.
 // Cases: 700 × X86RR_DIFF_RUNS (see check.ts).
 
 import fc from "fast-check";
@@ -34,6 +35,10 @@ const lea: fc.Arbitrary<Insn> = fc.oneof(
   fc.tuple(fc.constantFrom(...DST16, ...DST32), fc.constantFrom(...B16), fc.integer({ min: -0x8000, max: 0xffff }))
     .map(([d, b, disp]) => insn(`a16 lea ${d}, [${b}${disp < 0 ? "-" : "+"}${Math.abs(disp)}]`, 0, 0)),
   fc.tuple(fc.constantFrom(...DST16, ...DST32), fc.integer({ min: 0, max: 0xffff })).map(([d, a]) => insn(`a16 lea ${d}, [${a}]`, 0, 0)),
+  // SIB without a base (index*scale + disp32), ESP as base, EBP with a zero disp8, bare disp32.
+  fc.tuple(fc.constantFrom(...DST16, ...DST32), fc.constantFrom("eax", "ecx", "edx", "ebx", "ebp", "esi", "edi"), fc.constantFrom(1, 2, 4, 8), fc.integer({ min: -0x80000000, max: 0x7fffffff }))
+    .map(([d, i, s, disp]) => insn(`lea ${d}, [${i}*${s}${disp < 0 ? "-" : "+"}${Math.abs(disp)}]`, 0, 0)),
+  fc.tuple(fc.constantFrom(...DST32), fc.constantFrom("[esp]", "[esp+4]", "[ebp]", "[esp+eax*2]", "[dword 0x12345678]", "[ebp*1]", "[eax+eax]")).map(([d, m]) => insn(`lea ${d}, ${m}`, 0, 0)),
 );
 
 const conv: fc.Arbitrary<Insn> = fc.constantFrom("cbw", "cwde", "cwd", "cdq").map((op) => insn(op, 0, 0));
