@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../guests"
 for src in *.asm; do
   name="${src%.asm}"
-  nasm -f bin -o "$name.bin" -l /dev/null "$src"
+  nasm -f bin -o "$name.bin" "$src"
 done
 echo "built: $(ls *.bin | tr '\n' ' ')"

@@ -20,6 +20,10 @@ export const BUNDLED_GUESTS: BundledGuest[] = [
     loadAddress: 0x7c00, entry: { mode: "real16", cs: 0, ip: 0x7c00, sp: 0x7c00 }, memBytes: 16 << 20,
   },
   {
+    name: "echo", file: "echo.bin", description: "interrupt-driven serial echo (COM1 IRQ 4 wakes HLT); '.' ends the run",
+    loadAddress: 0x7c00, entry: { mode: "real16", cs: 0, ip: 0x7c00, sp: 0x7c00 }, memBytes: 1 << 20,
+  },
+  {
     name: "bench-int", file: "bench-int.bin", description: "integer-heavy benchmark (sieve, CRC-32, mul/div)",
     loadAddress: 0x100000, entry: { mode: "flat32", eip: 0x100000, esp: 0x1f0000 }, memBytes: 4 << 20,
   },

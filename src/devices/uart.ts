@@ -105,6 +105,11 @@ export class Uart16550 implements Device {
     return this.fifoEnabled ? FIFO_SIZE : 1;
   }
 
+  /** How many bytes receive() can take now without an overrun (0 in loopback). */
+  rxRoom(): number {
+    return this.mcr & MCR_LOOP ? 0 : this.rxCapacity() - this.rxCount;
+  }
+
   /** Can receive() take a byte without an overrun? (false in loopback: the RX pin is disconnected) */
   canReceive(): boolean {
     return !(this.mcr & MCR_LOOP) && this.rxCount < this.rxCapacity();

@@ -8,15 +8,22 @@
 
 import { Cpu, STOP_HALT, STOP_REQUEST, STOP_SHUTDOWN } from "../cpu/cpu.js";
 import { Cr0, Desc, Eflags, Reg, Seg } from "../cpu/constants.js";
-import { applyCpuModel, i686Model, type CpuModel } from "../cpu/cpuid.js";
+import { applyCpuModel, cpuidLookup, i686Model, type CpuModel } from "../cpu/cpuid.js";
 import { HostMemory, PhysicalMap } from "../cpu/memory.js";
 import { loadSegmentReal } from "../cpu/system/segments.js";
-import { IoBus } from "../devices/bus.js";
+import { IoBus, MmioBus } from "../devices/bus.js";
 import { Clock } from "../devices/clock.js";
 import { formatReport } from "../devices/device.js";
+import { writeMpTable } from "../devices/mptable.js";
 import { PcPlatform } from "../devices/platform.js";
 import { GuestTime } from "./guest-time.js";
 import { Vmm } from "./vmm.js";
+
+/**
+ * Emulator semantics version: bump whenever guest-visible behaviour changes (an instruction's
+ * result, a device register, timing in icount), so old traces are refused instead of diverging.
+ */
+export const MACHINE_SEMANTICS_VERSION = 1;
 
 export interface MachineConfig {
   memBytes: number;
@@ -25,6 +32,15 @@ export interface MachineConfig {
   /** RTC time of day at guest time 0, seconds since 1970 (from the Environment; fixed in tests). */
   epochSeconds?: number;
   cpuModel?: CpuModel;
+  /**
+   * Local APIC + IO-APIC (MMIO 0xFEE00000 / 0xFEC00000), left in virtual wire mode as a BIOS
+   * would, with an MP table at 0xF0000 describing them. Default true.
+   */
+  apic?: boolean;
+  /** Local APIC timer input clock, Hz (default 100 MHz). */
+  apicBusHz?: number;
+  /** PCI configuration space at 0xCF8-0xCFF with an i440FX and a PIIX3. Default true. */
+  pci?: boolean;
   /** Serial (COM1) output bytes. */
   onSerial?: (byte: number) => void;
   /** Debug console (port 0xE9) bytes. */
@@ -49,6 +65,7 @@ export class Machine {
   readonly mem: HostMemory;
   readonly cpu: Cpu;
   readonly io: IoBus;
+  readonly mmio: MmioBus;
   readonly clock: Clock;
   readonly time: GuestTime;
   readonly platform: PcPlatform;
@@ -62,11 +79,14 @@ export class Machine {
       config.onReport?.(m);
     };
     this.mem = new HostMemory(config.memBytes);
-    const phys = new PhysicalMap(this.mem);
+    const apic = config.apic ?? true;
+    let vmmRef: Vmm | undefined;
+    const phys = new MmioPhysicalMap(this.mem, () => vmmRef!, () => cpuRef!);
     this.time = new GuestTime(config.nsPerInstruction ?? 1);
     let cpuRef: Cpu | undefined;
     this.clock = new Clock({ icount: () => (cpuRef ? cpuRef.icount : 0), source: this.time });
     this.io = new IoBus((r) => report(formatReport(r)));
+    this.mmio = new MmioBus((r) => report(formatReport(r)));
     this.platform = new PcPlatform({
       io: this.io,
       clock: this.clock,
@@ -78,16 +98,29 @@ export class Machine {
       onA20: (enabled) => { phys.a20Mask = enabled ? -1 : ~(1 << 20); cpuRef?.flushTlb(false); },
       onReset: () => { if (cpuRef) { cpuRef.shutdownReason = "reset requested by the guest"; cpuRef.requestStop(); } },
       onInterrupt: () => cpuRef?.poke(),
+      apic: apic ? { mmio: this.mmio, busHz: config.apicBusHz } : undefined,
+      pci: config.pci ?? true,
     });
-    const cpuModel = config.cpuModel ?? i686Model();
+    const cpuModel = config.cpuModel ?? i686Model({ apic });
     this.vmm = new Vmm({
       io: this.io,
+      mmio: this.mmio,
       clock: this.clock,
       pic: this.platform.pic,
-      ferrIrq: this.platform.pic.irq(13),
+      lapic: this.platform.lapic,
+      ferrIrq: this.platform.irq(13),
       cpuModel,
       report,
     });
+    vmmRef = this.vmm;
+    if (this.platform.lapic) {
+      // What the BIOS would have done: virtual wire mode, and the MP table that describes the APICs.
+      this.platform.lapic.virtualWireMode();
+      if (config.memBytes >= 0x100000) {
+        const l1 = cpuidLookup(cpuModel, 1);
+        writeMpTable(this.mem.bytes, { cpuSignature: l1.eax, cpuFeatures: l1.edx, ioApicId: this.platform.ioapic!.id });
+      }
+    }
     this.cpu = new Cpu(this.mem, phys, this.vmm);
     applyCpuModel(this.cpu, cpuModel);
     cpuRef = this.cpu;
@@ -135,7 +168,7 @@ export class Machine {
       if (stop === STOP_REQUEST) return { kind: "stopped" };
       if (stop === STOP_HALT) {
         this.vmm.noteHalt();
-        if (this.platform.pic.interruptPending() && (cpu.flags & Eflags.IF)) continue;
+        if (this.vmm.interruptPending(cpu) && (cpu.flags & Eflags.IF)) continue;
         const next = clock.nextDeadlineIcount();
         if ((cpu.flags & Eflags.IF) === 0) return { kind: "hung", reason: `HLT with interrupts disabled at ${cpu.whereText()}` };
         if (next === Infinity) return { kind: "hung", reason: `HLT with no timer armed to wake it at ${cpu.whereText()}` };
@@ -154,5 +187,20 @@ export class Machine {
   private earliestDeadlineNs(): number {
     // The deadline icount maps back to at least its ns; idle time moves to exactly that instant.
     return this.time.nowNs(this.clock.nextDeadlineIcount());
+  }
+}
+
+/** Guest-physical space with no RAM behind an address goes to the VMM's MMIO exit handling. */
+class MmioPhysicalMap extends PhysicalMap {
+  constructor(mem: HostMemory, private readonly vmm: () => Vmm, private readonly cpu: () => Cpu) {
+    super(mem);
+  }
+
+  override mmioRead(gpa: number, size: number): number {
+    return this.vmm().mmioRead(this.cpu(), gpa, size);
+  }
+
+  override mmioWrite(gpa: number, size: number, value: number): void {
+    this.vmm().mmioWrite(this.cpu(), gpa, size, value);
   }
 }

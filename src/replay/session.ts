@@ -1,0 +1,276 @@
+// Record and replay sessions: drive a Machine in slices, feed it inputs from the Environment,
+// and write (record) or verify (replay) digests.
+//
+// Where inputs enter: only at slice boundaries chosen by the recorder (every `pollEvery`
+// instructions, at digest points, and when the guest stops). Each input is logged with the icount
+// at which it was handed over, and replay stops at exactly that icount to hand it over again.
+// Same-icount order in a trace: DIGEST first, then inputs. The DIGEST payload carries the raw
+// architectural CPU words (digest.ts cpuWords) in `cpu`, not a hash, so a divergence can show a
+// register diff; `mem` is the 64-bit memory digest.
+
+import { Eflags } from "../cpu/constants.js";
+import { EmulatorBug } from "../cpu/fault.js";
+import { Machine, MACHINE_SEMANTICS_VERSION, type EntryState, type RunEnd } from "../vmx/machine.js";
+import { CPU_WORDS, cpuWords, MemoryDigest } from "./digest.js";
+import { Environment, ReplayMismatch, type HostWorld } from "./environment.js";
+import { EventKind, type TraceEvent } from "./trace-events.js";
+import { imageRecord, semanticsMismatch, TraceError, type TraceHeader } from "./trace-format.js";
+import { TraceReader } from "./trace-reader.js";
+import { TraceWriter, type TraceWriterOptions } from "./trace-writer.js";
+
+/** What to boot, as recorded in the trace header (`machine`) plus the image bytes. */
+export interface GuestSpec {
+  name: string;
+  image: Uint8Array;
+  loadAddress: number;
+  entry: EntryState;
+  memBytes: number;
+  nsPerInstruction?: number;
+}
+
+export interface Outputs {
+  onSerial?: (byte: number) => void;
+  onDebugConsole?: (byte: number) => void;
+  onReport?: (message: string) => void;
+}
+
+export interface RecordOptions extends Outputs {
+  guest: GuestSpec;
+  path: string;
+  world: HostWorld;
+  /** ISO 8601 creation time, chosen by the caller (the trace layer never reads a clock). */
+  createdAt: string;
+  maxInstructions?: number;
+  /** Instructions between DIGEST events (default 1,000,000). */
+  digestEvery?: number;
+  /** Instructions between polls of the host for input (default 100,000). */
+  pollEvery?: number;
+  writer?: TraceWriterOptions;
+}
+
+export interface SessionResult {
+  end: RunEnd;
+  icount: number;
+  /** The final CPU words and memory digest (what the END digest recorded or verified). */
+  finalCpu: Int32Array;
+  finalMem: Uint8Array;
+}
+
+function endText(end: RunEnd): string {
+  switch (end.kind) {
+    case "exit": return `exit ${end.code}`;
+    case "shutdown": return `shutdown: ${end.reason}`;
+    case "hung": return `hung: ${end.reason}`;
+    default: return end.kind;
+  }
+}
+
+function buildMachine(guest: GuestSpec, epochMs: number, out: Outputs): Machine {
+  const m = new Machine({
+    memBytes: guest.memBytes,
+    nsPerInstruction: guest.nsPerInstruction ?? 1,
+    epochSeconds: Math.floor(epochMs / 1000),
+    onSerial: out.onSerial,
+    onDebugConsole: out.onDebugConsole,
+    onReport: out.onReport,
+  });
+  m.loadBytes(guest.loadAddress, guest.image);
+  m.enter(guest.entry);
+  return m;
+}
+
+function digestPayload(m: Machine, memory: MemoryDigest): { cpu: Uint8Array; mem: Uint8Array; pages: number } {
+  const pages = memory.update(m.cpu);
+  const w = cpuWords(m.cpu);
+  return { cpu: new Uint8Array(w.buffer.slice(0)), mem: memory.value(), pages };
+}
+
+/** Feeds COM1 the serial bytes the Environment has for the current icount, as many as its receiver takes. */
+function deliverSerial(m: Machine, env: Environment): number {
+  const uart = m.platform.com1;
+  const bytes = env.serialInput(m.cpu.icount, uart.rxRoom());
+  if (!bytes) return 0;
+  for (const b of bytes) {
+    if (!uart.receive(b)) throw new EmulatorBug(`UART refused a byte it had room for at icount ${m.cpu.icount}`);
+  }
+  return bytes.length;
+}
+
+/** Records a run of `guest` into `path`. */
+export function recordRun(o: RecordOptions): SessionResult {
+  const header: TraceHeader = {
+    semanticsVersion: MACHINE_SEMANTICS_VERSION,
+    machine: {
+      guest: o.guest.name, memBytes: o.guest.memBytes, nsPerInstruction: o.guest.nsPerInstruction ?? 1,
+      loadAddress: o.guest.loadAddress, entry: o.guest.entry, clock: "virtual",
+    },
+    images: [imageRecord(o.guest.name, o.guest.image)],
+    createdAt: o.createdAt,
+    tags: {},
+  };
+  const writer = new TraceWriter(o.path, header, o.writer);
+  try {
+    const env = Environment.record(o.world, writer);
+    const m = buildMachine(o.guest, env.epochMs(), o);
+    const memory = new MemoryDigest(m.mem);
+    const digestEvery = o.digestEvery ?? 1_000_000, pollEvery = o.pollEvery ?? 100_000;
+    const limit = o.maxInstructions ?? Infinity;
+    let nextDigest = digestEvery;
+    let end: RunEnd;
+    for (;;) {
+      const icount = m.cpu.icount;
+      const stop = Math.min(limit, nextDigest, icount + pollEvery);
+      end = m.run(stop - icount);
+      if (m.cpu.icount >= nextDigest) {
+        writer.append(m.cpu.icount, EventKind.DIGEST, digestPayload(m, memory));
+        nextDigest = m.cpu.icount + digestEvery;
+      }
+      if (deliverSerial(m, env) > 0 && end.kind === "hung") continue;
+      if (end.kind === "limit" && m.cpu.icount < limit) continue;
+      // A guest halted with interrupts on and no timer armed waits for input, if any may come.
+      if (end.kind === "hung" && (m.cpu.flags & Eflags.IF) !== 0) {
+        let delivered = 0;
+        while (delivered === 0 && env.waitForInput()) delivered = deliverSerial(m, env);
+        if (delivered > 0) continue;
+      }
+      break;
+    }
+    const final = digestPayload(m, memory);
+    writer.append(m.cpu.icount, EventKind.DIGEST, final);
+    writer.append(m.cpu.icount, EventKind.END, { reason: endText(end) });
+    writer.close({ instructions: m.cpu.icount });
+    return { end, icount: m.cpu.icount, finalCpu: new Int32Array(final.cpu.buffer), finalMem: final.mem };
+  } catch (e) {
+    writer.abandon();
+    throw e;
+  }
+}
+
+export interface ReplayOptions extends Outputs {
+  path: string;
+  /** Returns the bytes of a recorded image (the caller finds it; its SHA-256 is checked here). */
+  image: (name: string) => Uint8Array;
+  /** Stop at this icount instead of the end of the trace. */
+  to?: number;
+}
+
+export interface Divergence {
+  /** The last icount at which the recorded and replayed digests still matched. */
+  lastGood: number;
+  /** The icount of the first digest that differs. */
+  at: number;
+  what: string;
+  /** Register differences (name: recorded → replayed) when the CPU state differs. */
+  registers: string[];
+}
+
+export interface ReplayResult {
+  icount: number;
+  end: RunEnd | null;
+  /** The recorded END reason, when the trace reached its clean end. */
+  recordedEnd: string | null;
+  digestsVerified: number;
+  divergence: Divergence | null;
+  /** Set when the trace stops before a clean END (truncated recording). */
+  incomplete: string | null;
+}
+
+const REG_NAMES = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip", "eflags"];
+
+function registerDiff(rec: Int32Array, now: Int32Array): string[] {
+  const out: string[] = [];
+  const hex = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, "0")}`;
+  for (let i = 0; i < CPU_WORDS; i++) {
+    if (rec[i] === now[i]) continue;
+    const name = i < REG_NAMES.length ? REG_NAMES[i] : `cpu word ${i}`;
+    out.push(`${name}: ${hex(rec[i])} → ${hex(now[i])}`);
+  }
+  return out;
+}
+
+function guestFromHeader(h: TraceHeader, image: (name: string) => Uint8Array, file: string): GuestSpec {
+  const mc = h.machine as Record<string, unknown>;
+  const bad = (what: string) => new TraceError(file, 0, `header: machine.${what} is missing or malformed`);
+  if (typeof mc.guest !== "string") throw bad("guest");
+  if (!Number.isSafeInteger(mc.memBytes)) throw bad("memBytes");
+  if (!Number.isSafeInteger(mc.loadAddress)) throw bad("loadAddress");
+  if (typeof mc.entry !== "object" || mc.entry === null) throw bad("entry");
+  const rec = h.images.find((i) => i.name === mc.guest);
+  if (!rec) throw new TraceError(file, 0, `header: no image record for guest ${mc.guest}`);
+  const bytes = image(mc.guest);
+  const actual = imageRecord(mc.guest, bytes);
+  if (actual.sha256 !== rec.sha256 || actual.size !== rec.size)
+    throw new TraceError(file, 0, `image ${mc.guest} differs from the one recorded: trace has ${rec.size} bytes sha256 ${rec.sha256}, given ${actual.size} bytes sha256 ${actual.sha256}`);
+  return {
+    name: mc.guest, image: bytes, loadAddress: mc.loadAddress as number, entry: mc.entry as EntryState,
+    memBytes: mc.memBytes as number, nsPerInstruction: (mc.nsPerInstruction as number) ?? 1,
+  };
+}
+
+/** Replays the trace at `path`, verifying every digest; stops at the first divergence. */
+export function replayRun(o: ReplayOptions): ReplayResult {
+  const reader = TraceReader.open(o.path, { salvage: true });
+  try {
+    const why = semanticsMismatch(reader.header.semanticsVersion, MACHINE_SEMANTICS_VERSION);
+    if (why) throw new TraceError(o.path, 0, why);
+    const guest = guestFromHeader(reader.header, o.image, o.path);
+    const env = Environment.replay(reader.events());
+    const m = buildMachine(guest, env.epochMs(), o);
+    const memory = new MemoryDigest(m.mem);
+    const to = o.to ?? Infinity;
+    let end: RunEnd | null = null, lastGood = 0, verified = 0;
+    const status = reader.status;
+    for (;;) {
+      const e: TraceEvent | undefined = env.peek();
+      if (!e) {
+        const incomplete = status.complete ? "the trace has no END event" : `recording incomplete: ${status.reason}`;
+        return { icount: m.cpu.icount, end, recordedEnd: null, digestsVerified: verified, divergence: null, incomplete };
+      }
+      if (e.icount < m.cpu.icount) throw new ReplayMismatch(m.cpu.icount, `trace event of kind ${e.kind} at icount ${e.icount} is in the past`);
+      if (e.icount > m.cpu.icount) {
+        const target = Math.min(e.icount, to);
+        end = m.run(target - m.cpu.icount);
+        if (m.cpu.icount >= to) return { icount: m.cpu.icount, end, recordedEnd: null, digestsVerified: verified, divergence: null, incomplete: null };
+        if (m.cpu.icount < e.icount) {
+          return {
+            icount: m.cpu.icount, end, recordedEnd: null, digestsVerified: verified, incomplete: null,
+            divergence: { lastGood, at: m.cpu.icount, what: `the guest stopped (${endText(end)}) at icount ${m.cpu.icount}, before the recorded event at ${e.icount}`, registers: [] },
+          };
+        }
+        continue;
+      }
+      switch (e.kind) {
+        case EventKind.DIGEST: {
+          const now = digestPayload(m, memory);
+          const rec = new Int32Array(e.payload.cpu.buffer.slice(e.payload.cpu.byteOffset, e.payload.cpu.byteOffset + e.payload.cpu.byteLength));
+          const nowWords = new Int32Array(now.cpu.buffer);
+          const regs = rec.length === CPU_WORDS ? registerDiff(rec, nowWords) : ["(recorded CPU state has an unexpected size)"];
+          const memSame = Buffer.from(now.mem).equals(Buffer.from(e.payload.mem));
+          if (regs.length || !memSame) {
+            return {
+              icount: m.cpu.icount, end, recordedEnd: null, digestsVerified: verified, incomplete: null,
+              divergence: { lastGood, at: e.icount, what: regs.length ? "CPU state differs" : "memory differs", registers: regs },
+            };
+          }
+          verified++;
+          lastGood = e.icount;
+          env.consume();
+          break;
+        }
+        case EventKind.SERIAL_IN:
+          deliverSerial(m, env);
+          break;
+        case EventKind.END:
+          return { icount: m.cpu.icount, end, recordedEnd: e.payload.reason, digestsVerified: verified, divergence: null, incomplete: null };
+        case EventKind.MARK:
+        case EventKind.SNAPSHOT:
+          env.consume();
+          break;
+        default:
+          throw new ReplayMismatch(e.icount, `this machine takes no input of kind ${e.kind} (recorded by a newer or different configuration)`);
+      }
+    }
+  } finally {
+    reader.close();
+  }
+}
