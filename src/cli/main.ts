@@ -5,7 +5,13 @@
 import "source-map-support/register.js";
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
+import { readFileSync as readFile } from "node:fs";
 import { Machine, type EntryState } from "../vmx/machine.js";
+import type { HostWorld } from "../replay/environment.js";
+import { recordRun, replayRun, type GuestSpec } from "../replay/session.js";
+import { TraceError } from "../replay/trace-format.js";
+import { TraceReader } from "../replay/trace-reader.js";
+import { describe as describeTrace, formatDescription } from "../replay/trace-describe.js";
 import { BUNDLED_GUESTS, findGuest, readGuestImage } from "./guests.js";
 
 function parseCount(v: string): number {
@@ -84,11 +90,97 @@ program
     }
   });
 
+/** The guest named on the command line, as a GuestSpec (bundled guests only, for now). */
+function guestSpec(name: string): GuestSpec {
+  const g = findGuest(name);
+  if (!g) fail(`no bundled guest named "${name}"; choose one of: ${BUNDLED_GUESTS.map((x) => x.name).join(", ")}`);
+  return { name: g.name, image: readGuestImage(g), loadAddress: g.loadAddress, entry: g.entry, memBytes: g.memBytes };
+}
+
+/** The outside world for a recording: the host clock and, optionally, serial input from a file. */
+function hostWorld(serialFile?: string): HostWorld {
+  let pending: Uint8Array | null = serialFile ? new Uint8Array(readFile(serialFile)) : null;
+  return {
+    wallClockMs: () => Date.now(),
+    pollSerial: () => { const p = pending; pending = null; return p; },
+    waitForInput: () => pending !== null,
+  };
+}
+
+function serialSink(): { on: (b: number) => void; flush: () => void } {
+  const out: number[] = [];
+  const flush = () => { if (out.length) { process.stdout.write(Buffer.from(out)); out.length = 0; } };
+  return { on: (b) => { out.push(b); if (b === 10 || out.length > 4096) flush(); }, flush };
+}
+
+program
+  .command("record")
+  .description("run a bundled guest and record every input into a trace")
+  .argument("<guest>", `bundled guest: ${BUNDLED_GUESTS.map((g) => g.name).join(", ")}`)
+  .requiredOption("-o, --output <trace>", "trace file to write (.x86rr)")
+  .option("--serial-in <file>", "bytes to type on COM1 (delivered as the guest's UART takes them)")
+  .option("--max-instructions <n>", "stop after this many instructions", parseCount)
+  .option("--digest-every <n>", "instructions between state digests", parseCount, 1_000_000)
+  .action((name: string, opts) => {
+    const sink = serialSink();
+    const r = recordRun({
+      guest: guestSpec(name), path: opts.output, world: hostWorld(opts.serialIn), createdAt: new Date().toISOString(),
+      maxInstructions: opts.maxInstructions, digestEvery: opts.digestEvery, onSerial: sink.on,
+      onReport: (m) => { sink.flush(); process.stderr.write(`x86rr: ${m}\n`); },
+    });
+    sink.flush();
+    process.stderr.write(`x86rr: recorded ${r.icount} instructions (${r.end.kind}) into ${opts.output}\n`);
+  });
+
+program
+  .command("replay")
+  .description("replay a trace, verifying every digest; stops at the first divergence")
+  .argument("<trace>", "trace file (.x86rr)")
+  .option("--to <icount>", "stop at this instruction count", parseCount)
+  .option("-q, --quiet", "do not print the guest's serial output")
+  .option("--verify-only", "print only the verdict")
+  .action((path: string, opts) => {
+    const sink = serialSink();
+    const quiet = opts.quiet || opts.verifyOnly;
+    const r = replayRun({
+      path, to: opts.to, image: (n) => guestSpec(n).image,
+      onSerial: quiet ? undefined : sink.on,
+      onReport: quiet ? undefined : (m) => { sink.flush(); process.stderr.write(`x86rr: ${m}\n`); },
+    });
+    sink.flush();
+    if (r.divergence) {
+      const d = r.divergence;
+      process.stderr.write(`x86rr: DIVERGED between icount ${d.lastGood} and ${d.at}: ${d.what}\n`);
+      for (const line of d.registers) process.stderr.write(`  ${line}\n`);
+      process.exitCode = 1;
+    } else if (r.incomplete) {
+      process.stderr.write(`x86rr: replayed ${r.icount} instructions, ${r.digestsVerified} digests verified; ${r.incomplete}\n`);
+    } else {
+      process.stderr.write(`x86rr: replay identical: ${r.icount} instructions, ${r.digestsVerified} digests verified${r.recordedEnd ? `, ended as recorded (${r.recordedEnd})` : ""}\n`);
+    }
+  });
+
+program
+  .command("info")
+  .description("describe a trace: configuration, images, duration, events, digests, size")
+  .argument("<trace>", "trace file (.x86rr)")
+  .action((path: string) => {
+    const reader = TraceReader.open(path, { salvage: true });
+    try {
+      process.stdout.write(formatDescription(describeTrace(reader)) + "\n");
+    } finally {
+      reader.close();
+    }
+  });
+
 function fail(message: string): never {
   process.stderr.write(`x86rr: ${message}\n`);
   process.exit(2);
 }
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  fail(e instanceof Error ? e.message : String(e));
+  // Bad input (a trace, an image) is a clear message; anything else is a bug with its stack.
+  if (e instanceof TraceError || (e instanceof Error && e.name === "ReplayMismatch")) fail(e.message);
+  if (e instanceof Error && (e as NodeJS.ErrnoException).code === "ENOENT") fail(e.message);
+  throw e;
 });

@@ -69,7 +69,7 @@ export function formatDescription(d: TraceDescription): string {
   ];
   for (const [name, n] of Object.entries(d.eventsByKind)) lines.push(`  ${name.padEnd(12)}${n}`);
   lines.push("machine");
-  for (const [k, v] of Object.entries(d.machine)) lines.push(`  ${k.padEnd(12)}${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(d.machine)) lines.push(`  ${k.padEnd(17)} ${JSON.stringify(v)}`);
   lines.push(`images      ${d.images.length}`);
   for (const im of d.images) lines.push(`  ${im.name} ${im.size} bytes sha256 ${im.sha256}`);
   if (Object.keys(d.tags).length) lines.push(`tags        ${JSON.stringify(d.tags)}`);
