@@ -144,6 +144,11 @@ export class MmioBus {
     this.windows.sort((a, b) => a.start - b.start);
   }
 
+  /** The name the device at `addr` was registered under, or "" (for exit statistics). */
+  nameAt(addr: number): string {
+    return this.find(addr >>> 0)?.name ?? "";
+  }
+
   /** Is any device at guest-physical `addr`? (The memory system asks before treating an access as MMIO.) */
   claims(addr: number): boolean {
     return this.find(addr >>> 0) !== undefined;

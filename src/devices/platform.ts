@@ -6,12 +6,19 @@
 //   0x070-0x071 MC146818 RTC    0x080 POST code        0x092 port A          0x0A0-0x0A1 slave 8259A
 //   0x0E9 debug console         0x0F4-0x0F7 debug exit 0x3F8-0x3FF COM1 (IRQ 4)
 //   0x2F8-0x2FF COM2 (IRQ 3, optional)                 0x4D0-0x4D1 ELCR
+//   0xCF8-0xCFF PCI configuration mechanism #1 (i440FX 00.0, PIIX3 01.0; optional)
+//   MMIO 0xFEC00000 IO-APIC, 0xFEE00000 local APIC (optional; ISA IRQs then fan out to both
+//   the 8259 pair and IO-APIC pins, IRQ 0 on pin 2)
 
-import type { IoBus } from "./bus.js";
+import type { IoBus, MmioBus } from "./bus.js";
 import type { Clock } from "./clock.js";
 import { DebugConsolePort, DebugExitPort, DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE, PostCodePort } from "./debug-ports.js";
 import type { DeviceState } from "./device.js";
 import { I8042 } from "./i8042.js";
+import { IoApic, IOAPIC_BASE, IsaIrqFanout } from "./ioapic.js";
+import type { IrqLine } from "./irq.js";
+import { LAPIC_BASE, LocalApic } from "./lapic.js";
+import { pcPciBus, type PciHost } from "./pci.js";
 import { DualPic } from "./pic.js";
 import { Pit } from "./pit.js";
 import { SystemControlPortB } from "./port61.js";
@@ -38,6 +45,10 @@ export interface PcPlatformOptions {
   onReset?: () => void;
   /** The PIC's INTR may have risen: the machine makes the CPU look at interrupts. */
   onInterrupt?: () => void;
+  /** Local APIC and IO-APIC on this MMIO bus (the CPU then takes interrupts from the local APIC). */
+  apic?: { mmio: MmioBus; busHz?: number; ioApicId?: number };
+  /** PCI configuration space (ports 0xCF8-0xCFF). */
+  pci?: boolean;
 }
 
 export class PcPlatform {
@@ -50,6 +61,10 @@ export class PcPlatform {
   readonly kbc: I8042;
   readonly portA: SystemControlPortA;
   readonly post: PostCodePort;
+  readonly lapic: LocalApic | undefined;
+  readonly ioapic: IoApic | undefined;
+  readonly pciHost: PciHost | undefined;
+  private readonly fanout: IsaIrqFanout | undefined;
 
   constructor(o: PcPlatformOptions) {
     const io = o.io;
@@ -57,13 +72,25 @@ export class PcPlatform {
     const onA20 = o.onA20 ?? (() => {});
     const a20Changed = () => onA20(this.kbc.a20 || this.portA.a20);
     this.pic = new DualPic(reporter, o.onInterrupt);
-    this.pit = new Pit(o.clock, this.pic.irq(0), reporter);
+    if (o.apic) {
+      const mreporter = o.apic.mmio.reporter;
+      this.ioapic = new IoApic({ id: o.apic.ioApicId ?? 1, reporter: mreporter });
+      this.lapic = new LocalApic({
+        clock: o.clock, pic: this.pic, reporter: mreporter, busHz: o.apic.busHz,
+        onInterrupt: o.onInterrupt, onEoiBroadcast: (v) => this.ioapic!.eoi(v),
+      });
+      this.ioapic.target = this.lapic;
+      this.fanout = new IsaIrqFanout(this.pic, this.ioapic);
+      o.apic.mmio.register(IOAPIC_BASE, 0x1000, this.ioapic, "IO-APIC");
+      o.apic.mmio.register(LAPIC_BASE, 0x1000, this.lapic, "local APIC");
+    }
+    this.pit = new Pit(o.clock, this.irq(0), reporter);
     this.portB = new SystemControlPortB(this.pit);
-    this.rtc = new Rtc(o.clock, this.pic.irq(8), { epochSeconds: o.epochSeconds, reporter });
+    this.rtc = new Rtc(o.clock, this.irq(8), { epochSeconds: o.epochSeconds, reporter });
     setCmosMemorySize(this.rtc.cmos, o.ramBytes);
-    this.com1 = new Uart16550(o.clock, this.pic.irq(4), { onTransmit: o.onCom1Transmit, reporter, name: "com1" });
-    this.com2 = o.com2 ? new Uart16550(o.clock, this.pic.irq(3), { onTransmit: o.onCom2Transmit, reporter, name: "com2" }) : undefined;
-    this.kbc = new I8042({ irq1: this.pic.irq(1), irq12: this.pic.irq(12), onA20: a20Changed, onReset: o.onReset, reporter });
+    this.com1 = new Uart16550(o.clock, this.irq(4), { onTransmit: o.onCom1Transmit, reporter, name: "com1" });
+    this.com2 = o.com2 ? new Uart16550(o.clock, this.irq(3), { onTransmit: o.onCom2Transmit, reporter, name: "com2" }) : undefined;
+    this.kbc = new I8042({ irq1: this.irq(1), irq12: this.irq(12), onA20: a20Changed, onReset: o.onReset, reporter });
     this.portA = new SystemControlPortA({ onA20: a20Changed, onReset: o.onReset });
     this.post = new PostCodePort(o.onPostCode);
 
@@ -81,6 +108,15 @@ export class PcPlatform {
     io.register(0x80, 1, this.post, "POST code");
     io.register(0xe9, 1, new DebugConsolePort(o.onDebugConsole ?? (() => {})), "debug console");
     io.register(DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE, new DebugExitPort(o.onDebugExit ?? (() => {})), "debug exit");
+    if (o.pci) {
+      this.pciHost = pcPciBus(reporter, o.onReset);
+      io.register(0xcf8, 8, this.pciHost, "PCI configuration");
+    }
+  }
+
+  /** The wire for ISA IRQ `n`: to the 8259 pair, and to the IO-APIC too when there is one. */
+  irq(n: number): IrqLine {
+    return this.fanout ? this.fanout.line(n) : this.pic.irq(n);
   }
 
   /** State of every platform device, by device name. */
@@ -96,6 +132,9 @@ export class PcPlatform {
       post: this.post.save(),
     };
     if (this.com2) s.com2 = this.com2.save();
+    if (this.lapic) s.lapic = this.lapic.save();
+    if (this.ioapic) s.ioapic = this.ioapic.save();
+    if (this.pciHost) s.pci = this.pciHost.save();
     return s;
   }
 
@@ -109,5 +148,8 @@ export class PcPlatform {
     this.kbc.restore(s.kbc as DeviceState);
     this.portA.restore(s.portA as DeviceState);
     this.post.restore(s.post as DeviceState);
+    if (this.lapic) this.lapic.restore(s.lapic as DeviceState);
+    if (this.ioapic) this.ioapic.restore(s.ioapic as DeviceState);
+    if (this.pciHost) this.pciHost.restore(s.pci as DeviceState);
   }
 }
