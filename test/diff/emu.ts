@@ -65,6 +65,7 @@ export function runOnEmu(c: DiffCase): EmuResult {
   const mem = cpu.mem;
   const bytes = mem.bytes;
   host.reports.length = 0;
+  host.shutdownReason = "";
   // Pages: code (0xCC fill, snippet, HLT), scratch, stack, then the page tables.
   bytes.fill(0xcc, CODE_ADDR, CODE_ADDR + PAGE);
   bytes.set(c.code, CODE_ADDR);
@@ -109,7 +110,10 @@ export function runOnEmu(c: DiffCase): EmuResult {
       cpu.eip = (cpu.eip - 1) | 0; // report the HLT's address: where the host runner's jump is
       if (cpu.eip !== end) { signal = SIGSEGV; trapno = 13; } // HLT outside the snippet end: #GP in user mode
     } else if (stop === STOP_SHUTDOWN) {
-      trapno = FAULT.vector;
+      // The vector that hit the #DF-in-progress path, as the shutdown report names it (a trap
+      // such as single-step #DB arrives there without going through FAULT).
+      const m = /exception (\d+) while delivering #DF/.exec(host.shutdownReason);
+      trapno = m ? Number(m[1]) : FAULT.vector;
       if (trapno === 13 && FAULT.errorCode >= 0 && (FAULT.errorCode & 7) === 2) {
         // A software interrupt hit the zero-limit IDT: the event is the gate's vector.
         trapno = FAULT.errorCode >>> 3;

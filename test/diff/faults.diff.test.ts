@@ -62,7 +62,22 @@ const wildStack: fc.Arbitrary<Insn> = fc.constantFrom(
   insn(`mov esp, ${STACK_ADDR + 0xffe}\npop eax`, 0, 0), insn(`mov esp, ${STACK_ADDR}\npushad`, 0, 0),
 );
 
+// Single-step: POPF sets TF; the instruction after it runs, then #DB (a trap: EIP after it, SDM
+// Vol.3 17.3.1.4). For a REP string instruction the trap comes after the first iteration.
+const stepped = fc.constantFrom(
+  "add eax, ecx", "inc dword [ebx]", "rep movsb", "rep stosd", "push eax", "jmp short $+4\nnop\nnop", "mov ecx, 3\nloop $",
+  "xchg eax, edx", "cmpxchg [ebx], ecx", "div ecx",
+);
+const trapFlag: fc.Arbitrary<Insn> = stepped.map((i) => insn(`pushfd\nor dword [esp], 0x100\npopfd\n${i}`, 0, ARITH, UNDEF.div));
+
 describe("exceptions and prefixes vs the host CPU", () => {
+  it("150 single-step snippets (POPF sets TF, then one instruction) → #DB trap after it, same EIP and state", () => {
+    const r = runGroup("trap-flag", trapFlag, {
+      runs: 150, maxLen: 1,
+      regs: { 1: fc.integer({ min: 1, max: 8 }), 6: fc.constant(SCRATCH_ADDR + 0x400), 7: fc.constant(SCRATCH_ADDR + 0x800) },
+    });
+    expect(r.failure).toBe("");
+  });
   it("400 random snippets: LOCK (#UD when not lockable), >15-byte instructions (#GP), prefixes, BOUND/INTO/INT3/UD2, page-straddling accesses (#PF) → same signal, vector, EIP, state", () => {
     const r = runGroup("faults", fc.oneof(lock, longInsn, redundant, segOverride, bound, traps, straddle, straddleUnmapped, wildStack), { runs: 400, maxLen: 3 });
     expect(r.failure).toBe("");
