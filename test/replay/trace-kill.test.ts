@@ -1,32 +1,15 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { build } from "rolldown";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TraceReader } from "../../src/replay/trace-reader.js";
 import { norm, tempDir } from "./helpers.js";
-import { KILL_CHUNK_EVENTS, killEvent } from "./kill-events.js";
+import { KILL_CHUNK_EVENTS, killEvent } from "./kill-events.mjs";
 
 const tmp = tempDir();
-const outDir = resolve("node_modules/.cache/x86rr-test", String(process.pid));
-afterAll(() => {
-  tmp.remove();
-  rmSync(outDir, { recursive: true, force: true });
-});
+afterAll(() => tmp.remove());
 
-/** Bundle the TypeScript child into plain JS next to node_modules (so `msgpackr` resolves). */
-async function bundleChild(): Promise<string> {
-  mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, "kill-child.mjs");
-  await build({
-    input: resolve("test/replay/kill-child.ts"),
-    platform: "node",
-    external: ["msgpackr", /^node:/],
-    output: { file, format: "esm" },
-    logLevel: "silent",
-  });
-  return file;
-}
+/** The child writer: plain JS over the built dist/ (see kill-child.mjs). */
+const childScript = join(__dirname, "kill-child.mjs");
 
 /** Run the child writer until it reports `target` events on disk, then SIGKILL it. */
 function runAndKill(script: string, trace: string, target: number): Promise<{ reported: number; signal: string | null }> {
@@ -55,7 +38,7 @@ function runAndKill(script: string, trace: string, target: number): Promise<{ re
 
 describe("writer killed with SIGKILL", () => {
   it("child appending events in a loop, killed mid-way → the file reads as a prefix of its events ending at a chunk boundary, marked incomplete", async () => {
-    const script = await bundleChild();
+    const script = childScript;
     for (let run = 0; run < 3; run++) {
       const trace = tmp.file(`killed${run}.x86rr`);
       const { reported, signal } = await runAndKill(script, trace, 5000 + run * 7000);
