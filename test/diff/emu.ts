@@ -1,11 +1,13 @@
 // The emulator side of the differential oracle: runs a DiffCase in x86rr with the same layout as
 // the host runner (hostcpu.ts) and returns the same DiffResult.
 //
-// Setup: flat 32-bit protected mode at CPL 0, paging on, with only the three runner pages
-// (code, scratch, stack) identity-mapped, so a stray access faults (#PF) as it does on the host;
+// Setup: flat 32-bit protected mode at CPL 3 like the host process (CR0.AM set as Linux does,
+// IOPL 0), paging on, with only the three runner pages (code, scratch, stack) identity-mapped as
+// user pages, so a stray access faults (#PF) as it does on the host;
 // segment selectors read as on the host (CS 0x23, DS/ES/SS 0x2b, GS null); FS holds the
 // runner's LDT data segment (base SCRATCH_ADDR, limit 0xFFFF).
-// The snippet is followed by HLT (the host runner has its jump there instead).
+// The snippet is followed by HLT (the host runner has its jump there instead); at CPL 3 it raises
+// #GP(0), which at that address means the snippet ran to its end.
 //
 // Faults: the CPU is started with excInProgress = #DF, so the first exception takes the
 // architectural triple-fault path (SDM Vol.3 Table 6-5) instead of being delivered: run() stops
@@ -77,24 +79,27 @@ export function runOnEmu(c: DiffCase): EmuResult {
   bytes.fill(0, STACK_ADDR, STACK_ADDR + PAGE);
   if (c.stack) bytes.set(c.stack.subarray(0, PAGE), STACK_ADDR);
   bytes.fill(0, PD_ADDR, PT_ADDR + PAGE);
-  mem.view.setUint32(PD_ADDR, PT_ADDR | 3, true);
-  for (const a of [CODE_ADDR, SCRATCH_ADDR, STACK_ADDR]) mem.view.setUint32(PT_ADDR + (a >>> 12) * 4, a | 3, true);
+  mem.view.setUint32(PD_ADDR, PT_ADDR | 7, true); // P RW US
+  for (const a of [CODE_ADDR, SCRATCH_ADDR, STACK_ADDR]) mem.view.setUint32(PT_ADDR + (a >>> 12) * 4, a | 7, true);
   for (const a of [CODE_ADDR, SCRATCH_ADDR, STACK_ADDR, PD_ADDR, PT_ADDR]) mem.invalidateCode(a, PAGE);
 
   cpu.reset();
   cpu.shutdownReason = "";
   flat32(cpu, CODE_ADDR, c.regs[Reg.ESP]);
   for (let i = 0; i < 8; i++) cpu.regs[i] = c.regs[i] | 0;
-  // The selectors a 32-bit Linux process has (flat descriptors as flat32 set them up); GS is null.
+  // The selectors of a 32-bit Linux process, flat DPL-3 descriptors (CPL 3); GS is null.
   for (const [seg, sel] of [[Seg.ES, HOST_DS], [Seg.CS, HOST_CS], [Seg.SS, HOST_DS], [Seg.DS, HOST_DS]]) {
-    cpu.setSegCache(seg, sel, cpu.segBase[seg], cpu.segLimit[seg], cpu.segAttr[seg]);
+    cpu.setSegCache(seg, sel, cpu.segBase[seg], cpu.segLimit[seg], cpu.segAttr[seg] | (3 << Desc.DPL_SHIFT));
   }
   cpu.setSegCache(Seg.GS, 0, 0, 0, Desc.UNUSABLE);
+  // A busy 32-bit TSS too short to hold an I/O map base: at CPL 3 with IOPL 0, I/O instructions
+  // then raise #GP(0), as Linux's (bitmap-less for this process) TSS makes them do on the host.
+  cpu.setSegCache(Seg.TR, 0x80, 0, 0, Desc.P | 11);
   cpu.setSegCache(Seg.FS, FS_SELECTOR, FS_BASE, FS_LIMIT, Desc.P | Desc.S | Desc.RW | Desc.A | Desc.DB | (3 << Desc.DPL_SHIFT));
   cpu.flags = (c.eflags & FLAGS_LOAD) | Eflags.IF | Eflags.FIXED1;
   cpu.lzMask = 0;
   cpu.cr3 = PD_ADDR;
-  cpu.cr0 |= Cr0.PG;
+  cpu.cr0 |= Cr0.PG | Cr0.AM; // Linux runs user code with CR0.AM set
   cpu.idtrBase = 0;
   cpu.idtrLimit = 0;
   cpu.flushTlb();
@@ -114,12 +119,15 @@ export function runOnEmu(c: DiffCase): EmuResult {
       // such as single-step #DB arrives there without going through FAULT).
       const m = /exception (\d+) while delivering #DF/.exec(host.shutdownReason);
       trapno = m ? Number(m[1]) : FAULT.vector;
+      if (trapno === 13 && FAULT.errorCode === 0 && cpu.eip === end && c.code.length <= PAGE - 5) {
+        trapno = 0; // the terminating HLT, privileged at CPL 3: the snippet ran to its end
+      }
       if (trapno === 13 && FAULT.errorCode >= 0 && (FAULT.errorCode & 7) === 2) {
         // A software interrupt hit the zero-limit IDT: the event is the gate's vector.
         trapno = FAULT.errorCode >>> 3;
         cpu.eip = (cpu.eip + instructionLength(cpu)) | 0;
       }
-      signal = signalForVector(trapno);
+      if (trapno !== 0 || cpu.eip !== end) signal = signalForVector(trapno);
       if (trapno === 14) faultAddr = cpu.cr2 >>> 0;
     } else if (stop === STOP_LIMIT) {
       signal = SIGALRM;

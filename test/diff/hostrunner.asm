@@ -233,7 +233,8 @@ snippet_done:
     mov esp, [saved_esp]
     pushfd
     pop dword [O(60)]
-    cld
+    push dword 0x202               ; the runner itself runs with AC=0 TF=0 DF=0
+    popfd
     xor eax, eax
     mov [O(4)], eax
     mov [O(8)], eax
@@ -321,7 +322,7 @@ on_signal:
     mov dword [ecx+56], fault_resume
     mov edx, [saved_esp]
     mov [ecx+28], edx
-    and dword [ecx+64], ~0x0500    ; resume with TF=0 DF=0
+    and dword [ecx+64], ~0x40500   ; resume with AC=0 TF=0 DF=0
 .ignore:
     ret
 
