@@ -20,8 +20,9 @@ const pop: fc.Arbitrary<Insn> = fc.oneof(
 );
 const pusha: fc.Arbitrary<Insn> = fc.constantFrom(
   insn("pushad", 0, 0), insn("pushaw", 0, 0),
-  // POPA reloads EBX/EBP (scratch pointers) from the stack: push them first so they survive.
-  insn("pushad\npopad", 0, 0), insn("pushaw\npopaw", 0, 0), insn("push ebp\npush ebx\npopad\npop ebx\npop ebp", 0, 0),
+  // POPA of whatever the stack holds, then EBX/EBP reloaded as scratch pointers for what follows.
+  insn("pushad\npopad", 0, 0), insn("pushaw\npopaw", 0, 0), insn("popad\nmov ebx, 0x120400\nmov ebp, 0x120500", 0, 0),
+  insn("popaw\nmov ebx, 0x120400\nmov ebp, 0x120500", 0, 0),
 );
 // Nesting levels 0-31, and above 31 (the level is taken modulo 32).
 const enter: fc.Arbitrary<Insn> = fc.tuple(fc.integer({ min: 0, max: 0x200 }), fc.oneof(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 5, max: 31 }), fc.integer({ min: 32, max: 255 })), fc.boolean(), fc.boolean())
