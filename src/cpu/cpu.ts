@@ -7,7 +7,7 @@ import { decode, Rec } from "./decoder.js";
 import { FAULT, raise } from "./fault.js";
 import type { CpuHost } from "./host.js";
 import { HostMemory, PhysicalMap } from "./memory.js";
-import { Tlb, TlbBit, Xl } from "./mmu.js";
+import { Tlb, TlbBit, Xl, type AccessWatch } from "./mmu.js";
 import { HANDLERS } from "./ops/index.js";
 import { deliverException, deliverExternal, EV_TRAP_DB } from "./system/interrupts.js";
 import { DR6_BS, instructionBreakpoints, noteDebugException } from "./system/debug.js";
@@ -69,6 +69,8 @@ export class Cpu {
   dbgIoLive = false;
   /** B0-B3 bits of data/I/O breakpoints hit by the current instruction (a #DB trap after it). */
   dbgTrap = 0;
+  /** Debugger data-access observer (mmu.ts AccessWatch); flush the TLB after changing it. */
+  accessWatch: AccessWatch | null = null;
 
   // ---- derived mode (updateMode) ----
   cpl = 0;

@@ -58,6 +58,15 @@ export const XL_USER = Xl.USER;
 export const XL_FETCH = Xl.FETCH;
 const TLB_LIST_MAX = 8192;
 
+/**
+ * A debugger's data-access observer (gdbstub read/access watchpoints): pages it names never get a
+ * TLB entry, so every data access to them takes the slow path, which reports it after the checks.
+ */
+export interface AccessWatch {
+  pageWatched(vpn: number): boolean;
+  access(lin: number, size: number, write: boolean): void;
+}
+
 export class Tlb {
   readonly flags = new Uint8Array(1 << 20);
   readonly host = new Int32Array(1 << 20);
@@ -192,6 +201,7 @@ function fill(cpu: Cpu, vpn: number, gpaPage: number, flags: number): void {
   if (h < 0) { cpu.tlb.insert(vpn, 0, flags & TlbBit.G); return; }
   // A page holding a data breakpoint stays on the slow path, where breakpoints are checked.
   if (cpu.dbgDataLive && pageHasDataBreakpoint(cpu, vpn)) { cpu.tlb.insert(vpn, 0, flags & TlbBit.G); return; }
+  if (cpu.accessWatch !== null && cpu.accessWatch.pageWatched(vpn)) { cpu.tlb.insert(vpn, 0, flags & TlbBit.G); return; }
   // A page whose writes go elsewhere (ROM) is cached for reads only.
   if ((flags & (TlbBit.WS | TlbBit.WU)) && cpu.phys.translate(gpaPage, ACC_WRITE) !== h) flags &= ~(TlbBit.WS | TlbBit.WU);
   if (cpu.mem.codePage[h >>> 12]) flags &= ~(TlbBit.WS | TlbBit.WU);
@@ -243,6 +253,7 @@ function linByte(cpu: Cpu, lin: number, kind: number): number {
 export function readLinSlow(cpu: Cpu, lin: number, size: number, kind: number): number {
   alignCheck(cpu, lin, size, kind);
   if (cpu.dbgDataLive && (kind & Xl.FETCH) === 0) dataBreakpointAccess(cpu, lin, size, false);
+  if (cpu.accessWatch !== null && (kind & Xl.FETCH) === 0) cpu.accessWatch.access(lin, size, false);
   const off = lin & 0xfff;
   if (off + size <= 4096) {
     const gpa = walk(cpu, lin, kind);
@@ -265,6 +276,7 @@ export function readLinSlow(cpu: Cpu, lin: number, size: number, kind: number): 
 export function writeLinSlow(cpu: Cpu, lin: number, size: number, v: number, kind: number): void {
   alignCheck(cpu, lin, size, kind);
   if (cpu.dbgDataLive) dataBreakpointAccess(cpu, lin, size, true);
+  if (cpu.accessWatch !== null) cpu.accessWatch.access(lin, size, true);
   const off = lin & 0xfff;
   const k = kind | Xl.WRITE;
   if (off + size <= 4096) {
