@@ -266,7 +266,9 @@ export function readLinSlow(cpu: Cpu, lin: number, size: number, kind: number): 
     const v = cpu.phys.mmioRead(gpa, size);
     return size === 4 ? v | 0 : v & ((1 << (size * 8)) - 1);
   }
-  // Crosses a page: translate both pages before reading anything.
+  // Crosses a page: translate both pages, first page first (its fault wins, as on hardware),
+  // before reading anything.
+  walk(cpu, lin, kind);
   walk(cpu, (lin + size - 1) & ~0xfff, kind);
   let v = 0;
   for (let i = 0; i < size; i++) v |= linByte(cpu, (lin + i) | 0, kind) << (8 * i);
