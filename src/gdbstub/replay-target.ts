@@ -35,16 +35,21 @@ export function openReplayTarget(path: string, o: ReplayTargetOptions): MachineT
   if (!rec || rec.sha256 !== actual.sha256) throw new TraceError(path, 0, `image ${mc.guest} differs from the one recorded`);
   const rtc = events.find((e) => e.kind === EventKind.RTC_TIME);
   const epochMs = rtc ? (rtc.payload as [number])[0] : 0;
+  // Guest output is passed on only the first time the timeline runs through it (reverse
+  // execution replays intervals forward; their output is not printed again).
+  let target: MachineTarget | undefined;
+  const fresh = () => target === undefined || target.timeline.isNewHistory();
   const m = new Machine({
     memBytes: mc.memBytes as number, nsPerInstruction: (mc.nsPerInstruction as number) ?? 1,
-    epochSeconds: Math.floor(epochMs / 1000), onSerial: o.onSerial, onReport: o.onReport,
+    epochSeconds: Math.floor(epochMs / 1000), onReport: o.onReport,
+    onSerial: o.onSerial ? (b) => { if (fresh()) o.onSerial!(b); } : undefined,
   });
   m.loadBytes(mc.loadAddress as number, bytes);
   m.enter(mc.entry as EntryState);
   const serial = events.filter((e) => e.kind === EventKind.SERIAL_IN);
   const end = events.find((e) => e.kind === EventKind.END);
   const endIcount = end ? end.icount : events.length ? events[events.length - 1].icount : 0;
-  return new MachineTarget(m, {
+  target = new MachineTarget(m, {
     endIcount,
     snapshotEvery: o.snapshotEvery,
     inputs: {
@@ -54,4 +59,5 @@ export function openReplayTarget(path: string, o: ReplayTargetOptions): MachineT
       },
     },
   });
+  return target;
 }

@@ -19,6 +19,8 @@ export class Timeline {
   private readonly ids = new Map<number, number>();
   /** Index of the next input not yet delivered. */
   private cursor = 0;
+  /** The furthest icount ever reached: beyond it, execution makes new history. */
+  private frontier = 0;
 
   constructor(readonly machine: Machine, private readonly inputs: InputSchedule, readonly every: number) {
     this.store = new SnapshotStore({ budgetBytes: 256 << 20 });
@@ -40,6 +42,11 @@ export class Timeline {
     const id = this.store.take(this.machine);
     this.ids.set(icount, id);
     return id;
+  }
+
+  /** True while the machine runs past everything it ran before (its output is new, not a re-run). */
+  isNewHistory(): boolean {
+    return this.machine.cpu.icount >= this.frontier;
   }
 
   /** True when an input is due at the current icount (a halted guest is waiting for it). */
@@ -69,6 +76,7 @@ export class Timeline {
       const nextInput = this.cursor < a.length ? a[this.cursor] : Infinity;
       const limit = Math.min(target, nextSnap, nextInput) - cpu.icount;
       const end = m.run(limit);
+      if (cpu.icount > this.frontier) this.frontier = cpu.icount;
       if (end.kind === "limit") continue;
       if (end.kind === "hung" && this.inputPending()) continue;
       return end;

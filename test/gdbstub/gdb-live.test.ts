@@ -67,11 +67,12 @@ describe("gdb on a live run of hello", () => {
     expect(v[2]).toBe("0xa3");
   });
 
-  it("reverse-continue with no earlier breakpoint → the start of history (replaylog:begin) at 0000:7c00", async () => {
-    const out = await session(["break puts32", "continue", "continue", "reverse-continue", "reverse-continue", "p/x $pc", "monitor icount"]);
+  it("puts32 loops back to itself per character: from the 3rd hit, reverse-continue stops at the 2nd (esi = msg_pm+1), then the 1st, then the start (replaylog:begin)", async () => {
+    const out = await session(["break puts32", "continue", "continue", "continue", "p/x $esi", "reverse-continue", "p/x $esi",
+      "reverse-continue", "p/x $esi", "reverse-continue", "p/x $pc", "monitor icount"], 64);
     expect(out).toContain("No more reverse-execution history.");
     const v = values(out);
-    expect(v[0]).toBe("0x7c00");
+    expect(v).toEqual([hex(sym.addr.msg_pm + 2), hex(sym.addr.msg_pm + 1), hex(sym.addr.msg_pm), "0x7c00"]);
     expect(out).toMatch(/^0$/m);
   });
 
