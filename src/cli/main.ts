@@ -13,10 +13,17 @@ import { TraceError } from "../replay/trace-format.js";
 import { TraceReader } from "../replay/trace-reader.js";
 import { describe as describeTrace, formatDescription } from "../replay/trace-describe.js";
 import { BUNDLED_GUESTS, findGuest, readGuestImage } from "./guests.js";
+import { serveGdb, serveGdbReplay } from "./gdb.js";
 
 function parseCount(v: string): number {
   const n = Number(v.replace(/_/g, ""));
   if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive whole number, got "${v}"`);
+  return n;
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a TCP port (0 picks a free one), got "${v}"`);
   return n;
 }
 
@@ -38,6 +45,8 @@ program
   .option("--mem <MiB>", "guest RAM in MiB", parseCount)
   .option("--max-instructions <n>", "stop after this many instructions", parseCount)
   .option("--exit-stats", "print VM-exit statistics at the end (like perf kvm stat)")
+  .option("--gdb <port>", "serve the GDB remote protocol on this TCP port (gdb may attach while the guest runs)", parsePort)
+  .option("--gdb-wait", "with --gdb: wait for gdb before the first instruction")
   .action((guestName: string | undefined, opts) => {
     let image: Uint8Array, addr: number, entry: EntryState, memBytes: number;
     if (opts.flat) {
@@ -64,6 +73,7 @@ program
     });
     machine.loadBytes(addr, image);
     machine.enter(entry);
+    if (opts.gdb !== undefined) return serveGdb(machine, opts.gdb, !!opts.gdbWait, flush);
     const end = machine.run(opts.maxInstructions ?? Infinity);
     flush();
     if (opts.exitStats) process.stderr.write(machine.vmm.stats.format((p) => machine.io.nameAt(p)) + "\n");
@@ -159,6 +169,14 @@ program
       process.stderr.write(`x86rr: replay identical: ${r.icount} instructions, ${r.digestsVerified} digests verified${r.recordedEnd ? `, ended as recorded (${r.recordedEnd})` : ""}\n`);
     }
   });
+
+program
+  .command("gdb")
+  .description("serve a trace to gdb over the remote protocol, with reverse execution")
+  .argument("<trace>", "trace file (.x86rr)")
+  .requiredOption("--port <port>", "TCP port to listen on (0 picks a free one)", parsePort)
+  .option("--snapshot-every <n>", "instructions between reverse-execution snapshots", parseCount)
+  .action((path: string, opts) => serveGdbReplay(path, opts.port, (n) => guestSpec(n).image, opts.snapshotEvery));
 
 program
   .command("info")

@@ -182,6 +182,7 @@ export class MachineTarget implements Target, ReverseTarget {
 
   runSlice(budget: number): StopReason | null {
     const cpu = this.machine.cpu;
+    if (this.exitCode >= 0) return { kind: "exited", code: this.exitCode };
     if (this.mode === "step") {
       if (cpu.icount >= this.endIcount) return { kind: "replaylog", end: "end" };
       return this.stepWatched() ?? this.breakpointHere() ?? { kind: "signal", signal: SIGTRAP };
@@ -206,6 +207,7 @@ export class MachineTarget implements Target, ReverseTarget {
   // ---- reverse execution (design §4) ----
 
   reverseStep(): StopReason {
+    this.exitCode = -1;
     const k = this.machine.cpu.icount;
     if (k <= this.timeline.startIcount) return { kind: "replaylog", end: "begin" };
     this.timeline.seek(k - 1);
@@ -219,6 +221,7 @@ export class MachineTarget implements Target, ReverseTarget {
    * the start of the timeline with replaylog:begin.
    */
   reverseContinue(): StopReason {
+    this.exitCode = -1;
     const tl = this.timeline;
     let hi = this.machine.cpu.icount;
     while (hi > tl.startIcount) {
@@ -249,6 +252,7 @@ export class MachineTarget implements Target, ReverseTarget {
 
   /** Moves the machine to `icount` (forward or backward) without stopping at breakpoints. */
   seek(icount: number): void {
+    this.exitCode = -1;
     this.timeline.seek(Math.min(icount, this.endIcount));
     this.resyncWatches();
   }

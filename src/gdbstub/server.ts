@@ -12,6 +12,8 @@ export interface GdbServerOptions {
   host?: string;
   /** Called when gdb detaches or kills the session, or the connection drops. */
   onSessionEnd?: (how: "detach" | "kill" | "disconnect") => void;
+  /** Called when gdb connects (before its first packet is handled). */
+  onAttach?: () => void;
   /** Log line for the user (stderr in the CLI). */
   log?: (message: string) => void;
 }
@@ -48,6 +50,7 @@ export class GdbServer {
     }
     this.client = s;
     s.setNoDelay(true);
+    this.options.onAttach?.();
     const framer = new PacketFramer();
     let lastSent: Buffer | null = null;
     let ended = false;
