@@ -90,6 +90,13 @@ describe("gdb on a live run of hello", () => {
     expect(out).toMatch(/mode protected 32-bit\s+CPL 0\s+paging off/);
   });
 
+  it("set $eax / set *(int*) write through P/G and M: the next stepi (lodsb: al ← [esi]) sees them", async () => {
+    const out = await session(["break puts32", "continue", "set $eax = 0x12345600", `set *(char*)${hex(sym.addr.msg_pm)} = 0x41`, "stepi",
+      "p/x $eax", "p/x $eflags & 0x400", "set $esi = 0x7ce7", "p/x $esi"]);
+    // lodsb replaces only AL and, with DF=0, increments ESI (SDM Vol.2 LODS).
+    expect(values(out)).toEqual(["0x12345641", "0x0", "0x7ce7"]);
+  });
+
   it("continue with no breakpoints → the guest writes 0 to the debug-exit port: gdb sees a normal exit", async () => {
     const serial: number[] = [];
     const s = await serve(new MachineTarget(helloMachine(serial)));

@@ -70,6 +70,20 @@ describe("gdb remote protocol over TCP", () => {
     c.close();
   });
 
+  it("Z0 at puts32 (0x7c8f) → OK, and guest memory there still holds lodsb (ac), not int3 (cc); c stops there with swbreak", async () => {
+    const t = new MachineTarget(helloMachine());
+    s = await serve(t);
+    const c = await rawClient(s.port);
+    c.packet("Z0,7c8f,1");
+    expect(lastPacket(await c.wait(100))).toBe("OK");
+    expect(t.machine.mem.bytes[0x7c8f]).toBe(0xac);
+    c.packet("vCont;c:1");
+    expect(lastPacket(await c.wait(300))).toBe("T05swbreak:;thread:1;");
+    c.packet("z0,7c8f,1");
+    expect(lastPacket(await c.wait(100))).toBe("OK");
+    c.close();
+  });
+
   it("X with escaped binary data writes the unescaped bytes (}] → })", async () => {
     s = await serve(new MachineTarget(helloMachine()));
     const c = await rawClient(s.port);
