@@ -15,7 +15,8 @@ import type { Machine, RunEnd } from "../vmx/machine.js";
 import { runMonitor } from "./commands/monitor.js";
 import { readRegister, REGS, writeRegister } from "./registers.js";
 import { Timeline, type InputSchedule } from "./timeline.js";
-import { peekLinear, pokeLinear } from "./translate.js";
+import { peekLinear, peekTranslate, pokeLinear } from "./translate.js";
+import { ACC_READ } from "../cpu/memory.js";
 import { BpType, SIGTRAP, type ResumeMode, type ReverseTarget, type StopReason, type Target } from "./target.js";
 
 interface Watch { type: BpType; addr: number; len: number; old: Uint8Array }
@@ -25,7 +26,7 @@ export interface MachineTargetOptions {
   inputs?: InputSchedule;
   /** icount of the end of the trace (replay): forward execution stops there with replaylog:end. */
   endIcount?: number;
-  /** Instructions between timeline snapshots (default 20,000). */
+  /** Instructions between timeline snapshots (default 200,000). */
   snapshotEvery?: number;
 }
 
@@ -41,12 +42,14 @@ export class MachineTarget implements Target, ReverseTarget {
   private readonly endIcount: number;
   /** Read/access watchpoint hit by the instruction just executed (AccessWatch). */
   private accessHit: Watch | null = null;
+  /** The backward scan in progress: [hi, start) searched; interval [from, hi) being replayed. */
+  private scan: { hi: number; from: number; last: number; why: StopReason | null } | null = null;
   /** Set when the live guest exited (debug-exit port): the exit code. */
   private exitCode = -1;
 
   constructor(readonly machine: Machine, options: MachineTargetOptions = {}) {
     this.endIcount = options.endIcount ?? Infinity;
-    this.timeline = new Timeline(machine, options.inputs ?? { icounts: [], deliver: () => {} }, options.snapshotEvery ?? 20_000);
+    this.timeline = new Timeline(machine, options.inputs ?? { icounts: [], deliver: () => {} }, options.snapshotEvery ?? 200_000);
   }
 
   get replay(): boolean {
@@ -140,6 +143,11 @@ export class MachineTarget implements Target, ReverseTarget {
 
   resume(mode: ResumeMode): void {
     this.mode = mode;
+    this.scan = null;
+    if (mode === "reverseContinue") {
+      this.exitCode = -1;
+      this.scan = { hi: this.machine.cpu.icount, from: -1, last: -1, why: null };
+    }
     this.resyncWatches();
   }
 
@@ -155,16 +163,28 @@ export class MachineTarget implements Target, ReverseTarget {
     if (term) return term;
     if (this.machine.cpu.icount === before) { this.accessHit = null; return null; }
     for (const w of this.watches) {
-      if (w.type === BpType.READ) continue;
-      const now = this.readMemory(w.addr, w.len);
-      if (!Buffer.from(now).equals(Buffer.from(w.old))) {
-        w.old = now;
-        return { kind: "watch", type: w.type === BpType.WRITE ? "watch" : "awatch", addr: w.addr };
-      }
+      if (w.type === BpType.READ || this.unchanged(w)) continue;
+      w.old = this.readMemory(w.addr, w.len);
+      return { kind: "watch", type: w.type === BpType.WRITE ? "watch" : "awatch", addr: w.addr };
     }
     const hit = this.accessHit as Watch | null;
     if (hit) return { kind: "watch", type: hit.type === BpType.READ ? "rwatch" : "awatch", addr: hit.addr };
     return null;
+  }
+
+  /** Do the watched bytes still equal the remembered ones? (No allocation when the range is in one page.) */
+  private unchanged(w: Watch): boolean {
+    const cpu = this.machine.cpu;
+    if ((w.addr & 0xfff) + w.len <= 4096) {
+      const gpa = peekTranslate(cpu, w.addr);
+      const h = gpa < 0 ? -1 : cpu.phys.translate(gpa, ACC_READ);
+      if (h < 0 || h + w.len > cpu.mem.size) return w.old.length === 0;
+      if (w.old.length !== w.len) return false;
+      const bytes = cpu.mem.bytes;
+      for (let i = 0; i < w.len; i++) if (bytes[h + i] !== w.old[i]) return false;
+      return true;
+    }
+    return Buffer.from(this.readMemory(w.addr, w.len)).equals(Buffer.from(w.old));
   }
 
   /** A run end that stops the debuggee for good (exit, shutdown, hang), or null. */
@@ -182,6 +202,7 @@ export class MachineTarget implements Target, ReverseTarget {
 
   runSlice(budget: number): StopReason | null {
     const cpu = this.machine.cpu;
+    if (this.mode === "reverseContinue") return this.scan ? this.reverseSlice(budget) : { kind: "signal", signal: SIGTRAP };
     if (this.exitCode >= 0) return { kind: "exited", code: this.exitCode };
     if (this.mode === "step") {
       if (cpu.icount >= this.endIcount) return { kind: "replaylog", end: "end" };
@@ -218,36 +239,63 @@ export class MachineTarget implements Target, ReverseTarget {
    * Scans back interval by interval (latest snapshot below the current icount first), replaying
    * each forward and remembering the last breakpoint (state j with PC at a breakpoint) or the
    * last watchpoint trigger (instruction j touched a watched location); stops at state j, or at
-   * the start of the timeline with replaylog:begin.
+   * the start of the timeline with replaylog:begin. Runs to completion; the stub uses
+   * resume("reverseContinue") + runSlice() instead, so ^C can interrupt a long scan.
    */
   reverseContinue(): StopReason {
-    this.exitCode = -1;
-    const tl = this.timeline;
-    let hi = this.machine.cpu.icount;
-    while (hi > tl.startIcount) {
-      const from = tl.restoreAtOrBefore(hi - 1);
-      this.resyncWatches();
-      let last = -1, lastWhy: StopReason | null = null;
-      const cpu = this.machine.cpu;
-      while (cpu.icount < hi) {
+    this.resume("reverseContinue");
+    for (;;) {
+      const r = this.runSlice(1 << 30);
+      if (r) return r;
+    }
+  }
+
+  /** One slice of the backward scan; null while the scan goes on. */
+  private reverseSlice(budget: number): StopReason | null {
+    const tl = this.timeline, cpu = this.machine.cpu;
+    const scan = this.scan!;
+    let spent = 0;
+    while (spent < budget) {
+      if (scan.from < 0) {
+        // Start the interval below `hi`.
+        if (scan.hi <= tl.startIcount) return this.endScan(tl.startIcount, { kind: "replaylog", end: "begin" });
+        scan.from = tl.restoreAtOrBefore(scan.hi - 1);
+        this.resyncWatches();
+      }
+      while (cpu.icount < scan.hi && spent < budget) {
         const j = cpu.icount;
         const bp = this.breakpointHere();
-        if (bp) { last = j; lastWhy = bp; }
+        if (bp) { scan.last = j; scan.why = bp; }
         const w = this.stepWatched();
-        if (w && w.kind === "watch") { last = j; lastWhy = w; }
-        else if (w) break;
-        if (cpu.icount === j) break;
+        spent++;
+        if (w && w.kind === "watch") { scan.last = j; scan.why = w; }
+        else if (w || cpu.icount === j) { scan.hi = j; break; }
       }
-      if (last >= 0 && lastWhy) {
-        tl.seek(last);
-        this.resyncWatches();
-        return lastWhy;
-      }
-      hi = from;
+      if (cpu.icount < scan.hi) continue;
+      if (scan.last >= 0 && scan.why) return this.endScan(scan.last, scan.why);
+      scan.hi = scan.from;
+      scan.from = -1;
     }
-    tl.seek(tl.startIcount);
+    return null;
+  }
+
+  private endScan(at: number, why: StopReason): StopReason {
+    this.scan = null;
+    this.timeline.seek(at);
     this.resyncWatches();
-    return { kind: "replaylog", end: "begin" };
+    return why;
+  }
+
+  /**
+   * ^C during a backward scan: everything from `hi` to where the scan began has been searched,
+   * so stop at `hi` (or at the hit already found in the interval below it).
+   */
+  interrupt(): void {
+    const scan = this.scan;
+    if (!scan) return;
+    this.scan = null;
+    this.timeline.seek(scan.hi);
+    this.resyncWatches();
   }
 
   /** Moves the machine to `icount` (forward or backward) without stopping at breakpoints. */

@@ -57,7 +57,10 @@ export class GdbStub {
   /** Runs one slice if running; returns true while still running. */
   poll(): boolean {
     if (!this.running) return false;
-    if (this.interruptRequested) return this.stop({ kind: "signal", signal: SIGINT });
+    if (this.interruptRequested) {
+      this.target.interrupt?.();
+      return this.stop({ kind: "signal", signal: SIGINT });
+    }
     const r = this.target.runSlice(SLICE);
     if (r) return this.stop(r);
     return true;
@@ -140,8 +143,10 @@ export class GdbStub {
     const t = this.target;
     if (cmd.op === "reverseStep" || cmd.op === "reverseContinue") {
       if (!t.reverse) return this.io.send("");
-      const r = cmd.op === "reverseStep" ? t.reverse.reverseStep() : t.reverse.reverseContinue();
-      this.stop(r);
+      if (cmd.op === "reverseStep") { this.stop(t.reverse.reverseStep()); return; }
+      t.resume("reverseContinue");
+      this.running = true;
+      this.interruptRequested = false;
       return;
     }
     if (cmd.addr !== undefined) {

@@ -17,7 +17,7 @@ export const SIGINT = 2, SIGTRAP = 5;
 /** Z/z packet types (gdb manual, "Packets": Z0 software, Z1 hardware, Z2 write, Z3 read, Z4 access). */
 export const enum BpType { SW = 0, HW = 1, WRITE = 2, READ = 3, ACCESS = 4 }
 
-export type ResumeMode = "continue" | "step";
+export type ResumeMode = "continue" | "step" | "reverseContinue";
 
 export interface Target {
   readonly registerCount: number;
@@ -32,12 +32,14 @@ export interface Target {
   resume(mode: ResumeMode): void;
   /** Runs at most about `budget` instructions; null while still running. */
   runSlice(budget: number): StopReason | null;
+  /** ^C arrived while running: settle in a consistent place (the stub then reports SIGINT). */
+  interrupt?(): void;
   /** Optional capabilities. */
   reverse?: ReverseTarget;
   monitor?: (command: string) => string;
 }
 
-/** Reverse execution (bs / bc packets). */
+/** Reverse execution (bs / bc packets); a target with it also accepts resume("reverseContinue"). */
 export interface ReverseTarget {
   reverseStep(): StopReason;
   reverseContinue(): StopReason;

@@ -132,6 +132,23 @@ describe("gdb remote protocol over TCP", () => {
     c.close();
   });
 
+  it("bc then ^C in the same read → T02, the machine left where the scan began (nothing searched yet)", async () => {
+    const t = new MachineTarget(spinMachine(), { snapshotEvery: 1000 });
+    s = await serve(t);
+    const c = await rawClient(s.port);
+    c.packet("c");
+    await c.wait(200);
+    c.send("\x03");
+    await c.wait(150);
+    const end = t.machine.cpu.icount;
+    c.packet("Z0,5000,1");
+    await c.wait(80);
+    c.send(Buffer.concat([encodePacket("bc"), Buffer.of(3)]));
+    expect(lastPacket(await c.wait(300))).toMatch(/^T02/);
+    expect(t.machine.cpu.icount).toBe(end);
+    c.close();
+  });
+
   it("qSupported advertises PacketSize, target description, swbreak/hwbreak, reverse step/continue, vContSupported; vCont? lists c/s", async () => {
     s = await serve(new MachineTarget(helloMachine()));
     const c = await rawClient(s.port);
