@@ -62,13 +62,17 @@ export class MachineTarget implements Target, ReverseTarget {
     return readRegister(this.machine.cpu, n);
   }
   writeRegister(n: number, bytes: Uint8Array): boolean {
-    return writeRegister(this.machine.cpu, n, bytes);
+    const ok = writeRegister(this.machine.cpu, n, bytes);
+    if (ok) this.timeline.invalidateFuture();
+    return ok;
   }
   readMemory(addr: number, len: number): Uint8Array {
     return peekLinear(this.machine.cpu, addr, len);
   }
   writeMemory(addr: number, bytes: Uint8Array): boolean {
-    return pokeLinear(this.machine.cpu, addr, bytes);
+    const ok = pokeLinear(this.machine.cpu, addr, bytes);
+    if (ok) { this.timeline.invalidateFuture(); this.resyncWatches(); }
+    return ok;
   }
 
   // ---- breakpoints and watchpoints ----

@@ -44,6 +44,23 @@ export class Timeline {
     return id;
   }
 
+  /**
+   * The debugger changed registers or memory: the history after the current icount is no longer
+   * what those snapshots recorded, so they are forgotten and execution from here is new history.
+   */
+  invalidateFuture(): void {
+    const now = this.machine.cpu.icount;
+    for (const [icount] of this.ids) if (icount > now) this.ids.delete(icount);
+    this.frontier = now;
+  }
+
+  /** The id of the latest held snapshot at or before `icount`, or -1. */
+  private latestAtOrBefore(icount: number): number {
+    let best = -1, bestAt = -1;
+    for (const [at, id] of this.ids) if (at <= icount && at > bestAt && this.store.has(id)) { best = id; bestAt = at; }
+    return best;
+  }
+
   /** True while the machine runs past everything it ran before (its output is new, not a re-run). */
   isNewHistory(): boolean {
     return this.machine.cpu.icount >= this.frontier;
@@ -86,7 +103,7 @@ export class Timeline {
 
   /** Restores the latest snapshot at or before `icount`; returns the snapshot's icount. */
   restoreAtOrBefore(icount: number): number {
-    const id = this.store.latestAtOrBefore(Math.max(icount, this.startIcount));
+    const id = this.latestAtOrBefore(Math.max(icount, this.startIcount));
     if (id < 0) throw new RangeError(`no snapshot at or before icount ${icount}`);
     this.store.restore(this.machine, id);
     const at = this.machine.cpu.icount;
@@ -97,7 +114,7 @@ export class Timeline {
   /** Puts the machine at `icount`: from the nearest snapshot at or before it, run forward. */
   seek(icount: number): void {
     const cpu = this.machine.cpu;
-    const id = this.store.latestAtOrBefore(icount);
+    const id = this.latestAtOrBefore(icount);
     if (icount < cpu.icount || (id >= 0 && this.store.info(id).icount > cpu.icount)) this.restoreAtOrBefore(icount);
     while (cpu.icount < icount) {
       const before = cpu.icount;

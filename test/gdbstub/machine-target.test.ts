@@ -43,4 +43,14 @@ describe("MachineTarget reverse-continue in slices", () => {
     expect(t.reverseContinue()).toEqual({ kind: "replaylog", end: "begin" });
     expect([t.machine.cpu.icount, t.machine.cpu.regs[0]]).toEqual([0, 0]);
   });
+  it("back at icount 4,000 gdb sets EAX = 100,000: seeking forward to 10,000 runs the changed history (EAX 103,000), not the old snapshots (5,000)", () => {
+    const t = new MachineTarget(counter(), { snapshotEvery: 1000 });
+    t.resume("continue");
+    t.runSlice(10_000);
+    t.seek(4000);
+    expect(t.machine.cpu.regs[0]).toBe(2000);
+    expect(t.writeRegister(0, Uint8Array.of(0xa0, 0x86, 0x01, 0x00))).toBe(true);
+    t.seek(10_000);
+    expect(t.machine.cpu.regs[0]).toBe(103_000);
+  });
 });
