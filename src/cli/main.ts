@@ -14,6 +14,11 @@ import { TraceReader } from "../replay/trace-reader.js";
 import { describe as describeTrace, formatDescription } from "../replay/trace-describe.js";
 import { BUNDLED_GUESTS, findGuest, readGuestImage } from "./guests.js";
 import { serveGdb, serveGdbReplay } from "./gdb.js";
+import { applyPlan, APIC_E820 } from "../vmx/boot.js";
+import { loadBzImage } from "../loaders/bzimage.js";
+import { loadMultiboot } from "../loaders/multiboot.js";
+import { ImageError } from "../loaders/image-error.js";
+import { PlacementError, type LoadPlan } from "../loaders/plan.js";
 
 function parseCount(v: string): number {
   const n = Number(v.replace(/_/g, ""));
@@ -42,14 +47,35 @@ program
   .argument("[guest]", `bundled guest: ${BUNDLED_GUESTS.map((g) => g.name).join(", ")}`)
   .option("--flat <file@addr>", "load a flat binary at a guest-physical address", parseFlat)
   .option("--entry <mode>", "entry state for --flat: real16 (CS:IP from the address) or flat32", "real16")
+  .option("--kernel <file>", "boot a Linux bzImage (32-bit boot protocol)")
+  .option("--initrd <file>", "initrd / initramfs for --kernel")
+  .option("--append <cmdline>", "kernel command line for --kernel or --multiboot")
+  .option("--multiboot <file>", "boot a multiboot v1 kernel (ELF or a.out kludge)")
+  .option("--module <file>", "multiboot module (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option("--mem <MiB>", "guest RAM in MiB", parseCount)
   .option("--max-instructions <n>", "stop after this many instructions", parseCount)
   .option("--exit-stats", "print VM-exit statistics at the end (like perf kvm stat)")
   .option("--gdb <port>", "serve the GDB remote protocol on this TCP port (gdb may attach while the guest runs)", parsePort)
   .option("--gdb-wait", "with --gdb: wait for gdb before the first instruction")
   .action((guestName: string | undefined, opts) => {
-    let image: Uint8Array, addr: number, entry: EntryState, memBytes: number;
-    if (opts.flat) {
+    let image: Uint8Array | undefined, addr = 0, entry: EntryState | undefined, memBytes: number;
+    let plan: (() => LoadPlan) | undefined;
+    const bytesOf = (f: string) => new Uint8Array(readFileSync(f));
+    const base = (f: string) => f.slice(f.lastIndexOf("/") + 1);
+    if (opts.kernel || opts.multiboot) {
+      if (opts.kernel && opts.multiboot) fail("--kernel and --multiboot are exclusive");
+      memBytes = (opts.mem ?? 256) << 20;
+      const mem = memBytes;
+      if (opts.kernel) {
+        const initrd = opts.initrd ? { file: base(opts.initrd), bytes: bytesOf(opts.initrd) } : undefined;
+        const k = bytesOf(opts.kernel);
+        plan = () => loadBzImage(base(opts.kernel), k, { memBytes: mem, cmdline: opts.append ?? "", initrd, reservedE820: APIC_E820 });
+      } else {
+        const modules = (opts.module as string[]).map((f) => ({ file: base(f), bytes: bytesOf(f) }));
+        const k = bytesOf(opts.multiboot);
+        plan = () => loadMultiboot(base(opts.multiboot), k, { memBytes: mem, cmdline: opts.append, modules, reservedE820: APIC_E820 });
+      }
+    } else if (opts.flat) {
       image = new Uint8Array(readFileSync(opts.flat.file));
       addr = opts.flat.addr;
       entry = opts.entry === "flat32" ? { mode: "flat32", eip: addr } : { mode: "real16", cs: (addr >>> 4) & 0xf000, ip: addr & 0xffff };
@@ -71,8 +97,18 @@ program
       onDebugConsole: (b) => { out.push(b); if (b === 10) flush(); },
       onReport: (m) => { flush(); process.stderr.write(`x86rr: ${m}\n`); },
     });
-    machine.loadBytes(addr, image);
-    machine.enter(entry);
+    if (plan) {
+      try {
+        applyPlan(machine, plan());
+      } catch (e) {
+        // RangeError: a RAM size the PC memory map cannot describe (--mem below 2 MiB ...).
+        if (e instanceof ImageError || e instanceof PlacementError || e instanceof RangeError) fail(e.message);
+        throw e;
+      }
+    } else {
+      machine.loadBytes(addr, image!);
+      machine.enter(entry!);
+    }
     if (opts.gdb !== undefined) return serveGdb(machine, opts.gdb, !!opts.gdbWait, flush);
     const end = machine.run(opts.maxInstructions ?? Infinity);
     flush();
