@@ -13,6 +13,7 @@ import { EmulatorBug } from "../cpu/fault.js";
 import { Machine, MACHINE_SEMANTICS_VERSION, type EntryState, type RunEnd } from "../vmx/machine.js";
 import { CPU_WORDS, cpuWords, MemoryDigest } from "./digest.js";
 import { Environment, ReplayMismatch, type HostWorld } from "./environment.js";
+import { restoreMachine, type MachineState } from "./snapshot.js";
 import { EventKind, type TraceEvent } from "./trace-events.js";
 import { imageRecord, semanticsMismatch, TraceError, type TraceHeader } from "./trace-format.js";
 import { TraceReader } from "./trace-reader.js";
@@ -54,6 +55,8 @@ export interface SessionResult {
   /** The final CPU words and memory digest (what the END digest recorded or verified). */
   finalCpu: Int32Array;
   finalMem: Uint8Array;
+  /** The machine as the run left it (for snapshots and whole-machine comparisons). */
+  machine: Machine;
 }
 
 function endText(end: RunEnd): string {
@@ -127,10 +130,11 @@ export function recordRun(o: RecordOptions): SessionResult {
       }
       if (deliverSerial(m, env) > 0 && end.kind === "hung") continue;
       if (end.kind === "limit" && m.cpu.icount < limit) continue;
-      // A guest halted with interrupts on and no timer armed waits for input, if any may come.
+      // A guest halted with interrupts on and no timer armed waits for input, if any may come
+      // and its UART has room for it (with none, a host backlog would be waited on forever).
       if (end.kind === "hung" && (m.cpu.flags & Eflags.IF) !== 0) {
         let delivered = 0;
-        while (delivered === 0 && env.waitForInput()) delivered = deliverSerial(m, env);
+        while (delivered === 0 && m.platform.com1.rxRoom() > 0 && env.waitForInput()) delivered = deliverSerial(m, env);
         if (delivered > 0) continue;
       }
       break;
@@ -139,7 +143,7 @@ export function recordRun(o: RecordOptions): SessionResult {
     writer.append(m.cpu.icount, EventKind.DIGEST, final);
     writer.append(m.cpu.icount, EventKind.END, { reason: endText(end) });
     writer.close({ instructions: m.cpu.icount });
-    return { end, icount: m.cpu.icount, finalCpu: new Int32Array(final.cpu.buffer), finalMem: final.mem };
+    return { end, icount: m.cpu.icount, finalCpu: new Int32Array(final.cpu.buffer), finalMem: final.mem, machine: m };
   } catch (e) {
     writer.abandon();
     throw e;
@@ -152,6 +156,11 @@ export interface ReplayOptions extends Outputs {
   image: (name: string) => Uint8Array;
   /** Stop at this icount instead of the end of the trace. */
   to?: number;
+  /**
+   * Resume from this machine state (a snapshot taken during a replay of the same trace, at a point
+   * where the events at its icount were not yet handled, e.g. a replay stopped by `to`).
+   */
+  from?: MachineState;
 }
 
 export interface Divergence {
@@ -173,6 +182,8 @@ export interface ReplayResult {
   divergence: Divergence | null;
   /** Set when the trace stops before a clean END (truncated recording). */
   incomplete: string | null;
+  /** The machine where the replay stopped. */
+  machine: Machine;
 }
 
 const REG_NAMES = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip", "eflags"];
@@ -216,24 +227,30 @@ export function replayRun(o: ReplayOptions): ReplayResult {
     const guest = guestFromHeader(reader.header, o.image, o.path);
     const env = Environment.replay(reader.events());
     const m = buildMachine(guest, env.epochMs(), o);
+    let lastGood = 0;
+    if (o.from) {
+      restoreMachine(m, o.from);
+      lastGood = o.from.icount;
+      while (env.peek() !== undefined && env.peek()!.icount < lastGood) env.consume();
+    }
     const memory = new MemoryDigest(m.mem);
     const to = o.to ?? Infinity;
-    let end: RunEnd | null = null, lastGood = 0, verified = 0;
+    let end: RunEnd | null = null, verified = 0;
     const status = reader.status;
     for (;;) {
       const e: TraceEvent | undefined = env.peek();
       if (!e) {
         const incomplete = status.complete ? "the trace has no END event" : `recording incomplete: ${status.reason}`;
-        return { icount: m.cpu.icount, end, recordedEnd: null, digestsVerified: verified, divergence: null, incomplete };
+        return { icount: m.cpu.icount, end, recordedEnd: null, digestsVerified: verified, divergence: null, incomplete, machine: m };
       }
       if (e.icount < m.cpu.icount) throw new ReplayMismatch(m.cpu.icount, `trace event of kind ${e.kind} at icount ${e.icount} is in the past`);
       if (e.icount > m.cpu.icount) {
         const target = Math.min(e.icount, to);
         end = m.run(target - m.cpu.icount);
-        if (m.cpu.icount >= to) return { icount: m.cpu.icount, end, recordedEnd: null, digestsVerified: verified, divergence: null, incomplete: null };
+        if (m.cpu.icount >= to) return { icount: m.cpu.icount, end, recordedEnd: null, digestsVerified: verified, divergence: null, incomplete: null, machine: m };
         if (m.cpu.icount < e.icount) {
           return {
-            icount: m.cpu.icount, end, recordedEnd: null, digestsVerified: verified, incomplete: null,
+            icount: m.cpu.icount, end, recordedEnd: null, digestsVerified: verified, incomplete: null, machine: m,
             divergence: { lastGood, at: m.cpu.icount, what: `the guest stopped (${endText(end)}) at icount ${m.cpu.icount}, before the recorded event at ${e.icount}`, registers: [] },
           };
         }
@@ -248,7 +265,7 @@ export function replayRun(o: ReplayOptions): ReplayResult {
           const memSame = Buffer.from(now.mem).equals(Buffer.from(e.payload.mem));
           if (regs.length || !memSame) {
             return {
-              icount: m.cpu.icount, end, recordedEnd: null, digestsVerified: verified, incomplete: null,
+              icount: m.cpu.icount, end, recordedEnd: null, digestsVerified: verified, incomplete: null, machine: m,
               divergence: { lastGood, at: e.icount, what: regs.length ? "CPU state differs" : "memory differs", registers: regs },
             };
           }
@@ -257,11 +274,17 @@ export function replayRun(o: ReplayOptions): ReplayResult {
           env.consume();
           break;
         }
-        case EventKind.SERIAL_IN:
+        case EventKind.SERIAL_IN: {
           deliverSerial(m, env);
+          // The recorder runs the machine after every input it hands to a guest halted with
+          // interrupts on (it may wake it). When that run retired nothing (the guest stayed
+          // halted, yet idle time passed and timers fired), the next event has this same icount.
+          const next = env.peek();
+          if (m.cpu.halted && (m.cpu.flags & Eflags.IF) !== 0 && next !== undefined && next.icount === m.cpu.icount) end = m.run(0);
           break;
+        }
         case EventKind.END:
-          return { icount: m.cpu.icount, end, recordedEnd: e.payload.reason, digestsVerified: verified, divergence: null, incomplete: null };
+          return { icount: m.cpu.icount, end, recordedEnd: e.payload.reason, digestsVerified: verified, divergence: null, incomplete: null, machine: m };
         case EventKind.MARK:
         case EventKind.SNAPSHOT:
           env.consume();
