@@ -5,7 +5,7 @@
 import type { Machine } from "../vmx/machine.js";
 import { MachineTarget } from "../gdbstub/machine-target.js";
 import { openReplayTarget } from "../gdbstub/replay-target.js";
-import { GdbServer } from "../gdbstub/server.js";
+import { GdbServer } from "./gdb-server.js";
 import { SLICE } from "../gdbstub/stub.js";
 import type { StopReason } from "../gdbstub/target.js";
 

@@ -215,12 +215,13 @@ export class MachineTarget implements Target, ReverseTarget {
     const stopAt = cpu.icount + budget;
     while (cpu.icount < stopAt) {
       if (cpu.icount >= this.endIcount) return { kind: "replaylog", end: "end" };
+      const before = cpu.icount;
       if (this.observed) {
         const r = this.stepWatched() ?? this.breakpointHere();
         if (r) return r;
+        if (cpu.icount === before) return { kind: "terminated", why: "guest stopped making progress" };
         continue;
       }
-      const before = cpu.icount;
       const end = this.timeline.advance(Math.min(stopAt, this.endIcount) - cpu.icount);
       const term = this.terminal(end);
       if (term) return term;

@@ -8,7 +8,7 @@ import { createConnection } from "node:net";
 import { BUNDLED_GUESTS, guestsDir, readGuestImage } from "../../src/cli/guests.js";
 import { Machine } from "../../src/vmx/machine.js";
 import { MachineTarget } from "../../src/gdbstub/machine-target.js";
-import { GdbServer } from "../../src/gdbstub/server.js";
+import { GdbServer } from "../../src/cli/gdb-server.js";
 import { encodePacket } from "../../src/gdbstub/packet.js";
 
 export interface Symbols { elf: string; addr: Record<string, number> }

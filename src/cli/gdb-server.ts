@@ -1,11 +1,12 @@
-// TCP transport: one gdb at a time (a second connection gets an error packet and is closed),
-// acks until QStartNoAckMode, retransmission on '-', and the run loop driven by setImmediate so
-// socket input (^C, a new packet) is seen between slices.
+// The gdb stub's TCP transport. Sockets are host I/O, so it lives with the CLI (the outside world)
+// rather than in src/gdbstub. One gdb at a time (a second connection gets an error packet and is
+// closed), acks until QStartNoAckMode, retransmission on '-', and the run loop driven by
+// setImmediate so socket input (^C, a new packet) is seen between slices.
 
 import { createServer, type Server, type Socket } from "node:net";
-import { encodePacket, PacketFramer } from "./packet.js";
-import { GdbStub } from "./stub.js";
-import type { Target } from "./target.js";
+import { encodePacket, PacketFramer } from "../gdbstub/packet.js";
+import { GdbStub } from "../gdbstub/stub.js";
+import type { Target } from "../gdbstub/target.js";
 
 export interface GdbServerOptions {
   port: number;
