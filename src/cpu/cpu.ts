@@ -217,6 +217,17 @@ export class Cpu {
     this.attention = 1;
   }
 
+  /**
+   * A device deadline (icount) was set during run() before the run's limit: run() stops at the
+   * first boundary at or after it, wherever the caller's slices fall.
+   */
+  lowerRunLimit(icount: number): void {
+    if (icount < this.icountLimit) {
+      this.icountLimit = icount;
+      this.attention = 1;
+    }
+  }
+
   /** Stops run() at the next instruction boundary (used by debuggers and the machine). */
   requestStop(): void {
     this.stopRequested = true;
@@ -228,16 +239,16 @@ export class Cpu {
    * requested, or shutdown. Returns one of the STOP_* reasons.
    */
   run(until: number): number {
+    this.icountLimit = until;
     for (;;) {
       if (this.attention !== 0) {
         const r = this.boundary();
         if (r >= 0) return r;
       }
-      if (this.icount >= until) return STOP_LIMIT;
-      this.icountLimit = until;
+      if (this.icount >= this.icountLimit) return STOP_LIMIT;
       try {
         if (this.attention !== 0 || (this.flags & (Eflags.TF | Eflags.RF)) !== 0 || this.dbgExecLive) this.stepObserved();
-        else this.runFast(until);
+        else this.runFast(this.icountLimit);
       } catch (e) {
         if (e !== FAULT) throw e;
         this.eip = this.startEip;

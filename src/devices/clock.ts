@@ -60,6 +60,8 @@ export interface ClockOptions {
   /** Virtual-time rate when no `source` is given; default 1. */
   nsPerInstruction?: number;
   source?: TimeSource;
+  /** A timer was armed earlier than every other deadline (the run loop may be past its bound). */
+  onEarlierDeadline?: (icount: number) => void;
 }
 
 const NS_PER_S = 1e9;
@@ -70,9 +72,11 @@ export class Clock {
   private readonly timers: Timer[] = [];
   private readonly names = new Set<string>();
   private next = Infinity;
+  private readonly onEarlier: ((icount: number) => void) | undefined;
 
   constructor(options: ClockOptions) {
     this.icountFn = options.icount;
+    this.onEarlier = options.onEarlierDeadline;
     this.source = options.source ?? new VirtualTime(options.nsPerInstruction ?? 1);
   }
 
@@ -101,8 +105,10 @@ export class Clock {
     const was = timer.deadline;
     timer.atNs = atNs;
     timer.deadline = this.source.icountAt(atNs);
-    if (timer.deadline < this.next) this.next = timer.deadline;
-    else if (was === this.next && timer.deadline !== was) this.recompute();
+    if (timer.deadline < this.next) {
+      this.next = timer.deadline;
+      this.onEarlier?.(timer.deadline);
+    } else if (was === this.next && timer.deadline !== was) this.recompute();
   }
 
   cancel(timer: Timer): void {

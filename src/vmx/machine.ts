@@ -84,7 +84,9 @@ export class Machine {
     const phys = new MmioPhysicalMap(this.mem, () => vmmRef!, () => cpuRef!);
     this.time = new GuestTime(config.nsPerInstruction ?? 1);
     let cpuRef: Cpu | undefined;
-    this.clock = new Clock({ icount: () => (cpuRef ? cpuRef.icount : 0), source: this.time });
+    // A deadline armed by an instruction (a PIT reload, a UART FIFO read) bounds the CPU's
+    // current run too, so timers fire at the same icount however the run is sliced.
+    this.clock = new Clock({ icount: () => (cpuRef ? cpuRef.icount : 0), source: this.time, onEarlierDeadline: (icount) => cpuRef?.lowerRunLimit(icount) });
     this.io = new IoBus((r) => report(formatReport(r)));
     this.mmio = new MmioBus((r) => report(formatReport(r)));
     this.platform = new PcPlatform({

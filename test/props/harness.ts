@@ -100,7 +100,9 @@ const latin1 = (s: string) => [...Buffer.from(s, "latin1")];
  * `examples`): a guest halted with IF=1 and no timer, whose UART has no room, while the host has
  * bytes left (the recorder waited on that backlog forever); and a guest halted after input that
  * armed the UART's character timeout, the recorder running the idle machine after the input and
- * the replay not (device state and idle time differed at the same icount).
+ * the replay not (device state and idle time differed at the same icount); a PIT programmed
+ * inside a long CPU run, whose first deadline the CPU ran past until the end of its slice (IRQ0
+ * came at an icount that depended on how the run was sliced: pollEvery vs the replay's runs).
  */
 export const REGRESSIONS: Case[] = [
   makeCase(
@@ -110,6 +112,10 @@ export const REGRESSIONS: Case[] = [
   makeCase(
     { mode: "flat32", nsPerInstruction: 7, pit: null, serial: { kind: "poll", fcr: 0xc7, echo: true }, terminator: 0x2e, iterations: 3, body: [{ op: "hlt" }] },
     { epochMs: 0, pieces: [latin1("aa.aaaaa\u0000aaaaaaaa")], pollEvery: 3001, digestEvery: 25 },
+  ),
+  makeCase(
+    { mode: "flat32", nsPerInstruction: 50, pit: { divisor: 326, mode: 3 }, serial: { kind: "none" }, terminator: 0x2e, iterations: 60, body: [{ op: "rep", kind: "stosb", count: 194 }, { op: "e9" }] },
+    { epochMs: 0, pieces: [], pollEvery: 41, digestEvery: 1000000 },
   ),
 ];
 
