@@ -15,10 +15,12 @@ import { taskSwitch, taskTrap, TS_IRET } from "./task.js";
 const tss = new Descriptor();
 
 function setFlags(cpu: Cpu, value: number, mask: number): void {
-  cpu.flags = (getEflags(cpu) & ~mask) | (value & mask) | Eflags.FIXED1;
+  const before = getEflags(cpu);
+  cpu.flags = (before & ~mask) | (value & mask) | Eflags.FIXED1;
   cpu.lzMask = 0;
-  // TF or RF now set: the run loop must take the observed path for the next instruction.
-  if (cpu.flags & (Eflags.TF | Eflags.RF)) cpu.poke();
+  // TF or RF now set: the run loop must take the observed path for the next instruction. IF now
+  // set: an interrupt already pending is taken at the next boundary (IRET has no interrupt shadow).
+  if ((cpu.flags & (Eflags.TF | Eflags.RF)) !== 0 || (cpu.flags & ~before & Eflags.IF) !== 0) cpu.poke();
 }
 
 /** IRET with operand size `op32`. */
