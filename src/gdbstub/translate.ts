@@ -11,7 +11,7 @@ import type { Cpu } from "../cpu/cpu.js";
 import { Cr0, Cr4, Pte } from "../cpu/constants.js";
 import { ACC_READ, ACC_WRITE } from "../cpu/memory.js";
 
-/** Physical RAM dword at `gpa`, or -1 marker via NaN when no RAM is there. */
+/** Physical RAM dword at `gpa`, or NaN when no RAM is there. */
 function ramDword(cpu: Cpu, gpa: number): number {
   const h = cpu.phys.translate(gpa >>> 0, ACC_READ);
   if (h < 0 || h + 4 > cpu.mem.size) return NaN;
