@@ -43,7 +43,7 @@ function flatCpu(image: Uint8Array, memBytes: number): { cpu: Cpu; host: BenchHo
   return { cpu, host };
 }
 
-interface Figure { name: string; instructions: number; seconds: number; mips: number }
+interface Figure { name: string; instructions: number; seconds: number; mips: number; cpuMips: number }
 
 function measure(name: string, file: string, memBytes: number, instructions: number): Figure {
   const image = readFileSync(join(root, "guests", file));
@@ -51,12 +51,15 @@ function measure(name: string, file: string, memBytes: number, instructions: num
   flatCpu(image, memBytes).cpu.run(2_000_000);
   const { cpu, host } = flatCpu(image, memBytes);
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const stop = cpu.run(instructions);
   const seconds = (performance.now() - t0) / 1000;
+  const c1 = process.cpuUsage(c0);
+  const cpuSeconds = (c1.user + c1.system) / 1e6;
   if (stop !== STOP_LIMIT && stop !== STOP_HALT) throw new Error(`${name}: stopped with reason ${stop}`);
   if (host.reports.length) throw new Error(`${name}: guest hit something unimplemented:\n${host.reports.join("\n")}`);
   const n = cpu.icount;
-  return { name, instructions: n, seconds, mips: n / seconds / 1e6 };
+  return { name, instructions: n, seconds, mips: n / seconds / 1e6, cpuMips: n / cpuSeconds / 1e6 };
 }
 
 function main(): void {
@@ -67,10 +70,11 @@ function main(): void {
   ];
   console.log("x86rr interpreter benchmark (guest instructions per second)");
   for (const f of figures) {
-    console.log(`  ${f.name.padEnd(72)} ${f.mips.toFixed(1).padStart(7)} MIPS  (${f.instructions.toLocaleString("en-US")} instr in ${f.seconds.toFixed(2)} s)`);
+    console.log(`  ${f.name.padEnd(72)} ${f.mips.toFixed(1).padStart(7)} MIPS wall, ${f.cpuMips.toFixed(1).padStart(6)} MIPS per CPU-second  (${f.instructions.toLocaleString("en-US")} instr in ${f.seconds.toFixed(2)} s)`);
   }
   const target = 40;
-  for (const f of figures) console.log(`  ${f.name.split(" ")[0]}: ${(f.mips / target).toFixed(2)}x the 40 MIPS target`);
+  for (const f of figures) console.log(`  ${f.name.split(" ")[0]}: ${(f.mips / target).toFixed(2)}x the 40 MIPS target (wall), ${(f.cpuMips / target).toFixed(2)}x per CPU-second`);
+  console.log("  (wall figures drop when other processes share the 2 cores; CPU-second figures much less so)");
 }
 
 main();

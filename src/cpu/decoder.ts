@@ -6,7 +6,7 @@
 // eight register children by r/m), UNDEF, or PREFIX.
 //
 // Decoded record, D_STRIDE int32 slots starting at index d of cpu.dec:
-//   D_HANDLER  handler index = implId * 2 + (operand size 32 ? 1 : 0)
+//   D_HANDLER  handler index = implId * 4 + (register form, mod = 3 ? 2 : 0) + (operand size 32 ? 1 : 0)
 //   D_MODRM    modrm byte, or -1 when the instruction has none
 //   D_EA       effective-address form:  bits 0-3 base reg (8 = none)  4-7 index reg (8 = none)
 //              8-9 scale  12-14 segment (default or override; set even without modrm)
@@ -358,7 +358,7 @@ export function decode(cpu: Cpu, d: number): void {
   // Every byte of the instruction must lie within the CS limit (SDM Vol.3 5.3).
   if (((eip >>> 0) + len - 1) > (cpu.segLimit[Seg.CS] >>> 0)) raise(Exc.GP, 0);
   if (!ad32 && (info & LF_MODRM) === 0) ea |= Ea.ADDR16;
-  dec[d + Rec.HANDLER] = ((info & 0xfff) << 1) | (op32 ? 1 : 0);
+  dec[d + Rec.HANDLER] = ((info & 0xfff) << 2) | (modrm >= 0xc0 ? 2 : 0) | (op32 ? 1 : 0);
   dec[d + Rec.MODRM] = modrm;
   dec[d + Rec.EA] = ea;
   dec[d + Rec.DISP] = disp;

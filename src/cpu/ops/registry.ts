@@ -12,6 +12,7 @@ import { raise, EmulatorBug } from "../fault.js";
 export type Handler = (cpu: Cpu, d: number) => void;
 
 const defs = new Map<string, [Handler, Handler]>();
+const regDefs = new Map<string, [Handler, Handler]>();
 
 /**
  * Registers the implementation of table name `name`: `fn16` for 16-bit operand size,
@@ -23,12 +24,23 @@ export function defineOp(name: string, fn16: Handler, fn32: Handler = fn16): voi
   defs.set(name, [fn16, fn32]);
 }
 
+/**
+ * Registers a faster variant of `name` for its register form (modrm.mod = 3), chosen once at
+ * decode time so the hot register-to-register forms skip the memory-operand path. Optional:
+ * without it the general handler serves both forms.
+ */
+export function defineRegForm(name: string, fn16: Handler, fn32: Handler = fn16): void {
+  if (regDefs.has(name)) throw new EmulatorBug(`register form of ${name} defined twice`);
+  if (!IMPL_NAMES.includes(name)) throw new EmulatorBug(`handler ${name} has no entry in the opcode table`);
+  regDefs.set(name, [fn16, fn32]);
+}
+
 export function isDefined(name: string): boolean {
   return defs.has(name);
 }
 
 function unimplemented(cpu: Cpu, d: number): void {
-  const id = cpu.dec[d] >> 1;
+  const id = cpu.dec[d] >> 2;
   cpu.noteUnimplemented(`${IMPL_ENTRY[id]} (${IMPL_NAMES[id]})`, cpu.dec[d + Rec.OPCODE], cpu.dec[d + Rec.MODRM]);
   raise(Exc.UD);
 }
@@ -38,14 +50,19 @@ function undefinedOpcode(cpu: Cpu, d: number): void {
   raise(Exc.UD);
 }
 
-/** The dispatch array: index implId*2 + (32-bit operand size ? 1 : 0). */
+/** The dispatch array: index implId*4 + (register form ? 2 : 0) + (32-bit operand size ? 1 : 0). */
 export function buildDispatch(): Handler[] {
-  const out: Handler[] = new Array(IMPL_NAMES.length * 2);
+  const out: Handler[] = new Array(IMPL_NAMES.length * 4);
   for (let id = 0; id < IMPL_NAMES.length; id++) {
-    const def = defs.get(IMPL_NAMES[id]);
-    const fallback = IMPL_NAMES[id] === "undefined_opcode" ? undefinedOpcode : unimplemented;
-    out[id * 2] = def ? def[0] : fallback;
-    out[id * 2 + 1] = def ? def[1] : fallback;
+    const name = IMPL_NAMES[id];
+    const def = defs.get(name);
+    if (regDefs.has(name) && !def) throw new EmulatorBug(`register form of ${name} defined without the general handler`);
+    const fallback = name === "undefined_opcode" ? undefinedOpcode : unimplemented;
+    const reg = regDefs.get(name) ?? def;
+    out[id * 4] = def ? def[0] : fallback;
+    out[id * 4 + 1] = def ? def[1] : fallback;
+    out[id * 4 + 2] = reg ? reg[0] : fallback;
+    out[id * 4 + 3] = reg ? reg[1] : fallback;
   }
   return out;
 }
