@@ -50,3 +50,8 @@ export function findGuest(name: string): BundledGuest | undefined {
 export function readGuestImage(g: BundledGuest): Uint8Array {
   return new Uint8Array(readFileSync(join(guestsDir(), g.file)));
 }
+
+/** The guest's symbol file for gdb (`symbol-file`): guests/NAME.elf, the same code as NAME.bin with its labels (scripts/build-guests.sh). */
+export function guestSymbolFile(g: BundledGuest): string {
+  return join(guestsDir(), g.file.replace(/\.bin$/, ".elf"));
+}

@@ -1,11 +1,7 @@
-// gdb test harness: the hello guest with an ELF symbol file (built here from the guest's nasm
-// map, not committed), a stub on an ephemeral port, and the real gdb in batch mode.
+// gdb test harness: the hello guest with its symbol file (guests/hello.elf), a stub on an ephemeral port, and the real gdb in batch mode.
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createConnection } from "node:net";
-import { BUNDLED_GUESTS, guestsDir, readGuestImage } from "../../src/cli/guests.js";
+import { BUNDLED_GUESTS, guestSymbolFile, readGuestImage } from "../../src/cli/guests.js";
 import { Machine } from "../../src/vmx/machine.js";
 import { MachineTarget } from "../../src/gdbstub/machine-target.js";
 import { GdbServer } from "../../src/cli/gdb-server.js";
@@ -13,28 +9,12 @@ import { encodePacket } from "../../src/gdbstub/packet.js";
 
 export interface Symbols { elf: string; addr: Record<string, number> }
 
-/** Assembles guests/hello.asm with a nasm symbol map, and wraps the same bytes in an ELF with those symbols. */
+/** The committed symbol file guests/hello.elf, with its symbols' addresses as binutils' nm prints them. */
 export function helloSymbols(): Symbols {
-  const dir = mkdtempSync(join(tmpdir(), "x86rr-gdb-"));
-  const src = join(guestsDir(), "hello.asm");
-  writeFileSync(join(dir, "pre.inc"), `[map symbols ${join(dir, "hello.map")}]\n`);
-  execFileSync("nasm", ["-f", "bin", "-P", join(dir, "pre.inc"), src, "-o", join(dir, "hello.bin")]);
+  const elf = guestSymbolFile(BUNDLED_GUESTS.find((x) => x.name === "hello")!);
   const addr: Record<string, number> = {};
-  for (const m of readFileSync(join(dir, "hello.map"), "latin1").matchAll(/^\s+([0-9A-F]+)\s+([0-9A-F]+)\s+([A-Za-z_][\w.]*)$/gm)) addr[m[3]] = parseInt(m[2], 16);
-  const base = addr.start;
-  const names = Object.keys(addr).filter((n) => !n.includes(".")).sort((a, b) => addr[a] - addr[b]);
-  let asm = "section .text\n", at = 0;
-  for (const n of names) {
-    const off = addr[n] - base;
-    if (off > at) asm += `incbin "${join(dir, "hello.bin")}", ${at}, ${off - at}\n`;
-    asm += `global ${n}:function\n${n}:\n`;
-    at = off;
-  }
-  asm += `incbin "${join(dir, "hello.bin")}", ${at}\n`;
-  writeFileSync(join(dir, "hello-sym.asm"), asm);
-  execFileSync("nasm", ["-f", "elf32", join(dir, "hello-sym.asm"), "-o", join(dir, "hello.o")]);
-  execFileSync("ld", ["-m", "elf_i386", "-Ttext", `0x${base.toString(16)}`, "-e", "start", "-o", join(dir, "hello.elf"), join(dir, "hello.o")]);
-  return { elf: join(dir, "hello.elf"), addr };
+  for (const m of execFileSync("nm", ["--defined-only", elf], { encoding: "latin1" }).matchAll(/^([0-9a-f]+) [tTdDbBrR] (\S+)$/gm)) addr[m[2]] = parseInt(m[1], 16);
+  return { elf, addr };
 }
 
 export function helloMachine(serial?: number[]): Machine {
