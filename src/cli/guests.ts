@@ -31,6 +31,10 @@ export const BUNDLED_GUESTS: BundledGuest[] = [
     name: "bench-mem", file: "bench-mem.bin", description: "paging/memory benchmark (page walks, REP MOVSD, CR3 reloads)",
     loadAddress: 0x100000, entry: { mode: "flat32", eip: 0x100000, esp: 0x1f0000 }, memBytes: 32 << 20,
   },
+  {
+    name: "demo", file: "demo.bin", description: "preemptive two-task kernel with a lost-update race on a shared counter (the bisect demo)",
+    loadAddress: 0x100000, entry: { mode: "flat32", eip: 0x100000, esp: 0x1f0000 }, memBytes: 4 << 20,
+  },
 ];
 
 /** The repository's guests/ directory (the CLI runs from dist/src/cli). */

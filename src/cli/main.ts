@@ -14,6 +14,8 @@ import { TraceReader } from "../replay/trace-reader.js";
 import { describe as describeTrace, formatDescription } from "../replay/trace-describe.js";
 import { BUNDLED_GUESTS, findGuest, readGuestImage } from "./guests.js";
 import { serveGdb, serveGdbReplay } from "./gdb.js";
+import { runBisect } from "./bisect.js";
+import { runDiff } from "./diff.js";
 import { applyPlan, APIC_E820 } from "../vmx/boot.js";
 import { loadBzImage } from "../loaders/bzimage.js";
 import { loadMultiboot } from "../loaders/multiboot.js";
@@ -176,6 +178,7 @@ program
     });
     sink.flush();
     process.stderr.write(`x86rr: recorded ${r.icount} instructions (${r.end.kind}) into ${opts.output}\n`);
+    if (r.end.kind === "exit") process.exitCode = r.end.code >> 1;
   });
 
 program
@@ -215,6 +218,22 @@ program
   .action((path: string, opts) => serveGdbReplay(path, opts.port, (n) => guestSpec(n).image, opts.snapshotEvery));
 
 program
+  .command("bisect")
+  .description("find the first icount at which a predicate holds (serial:/RE/, mem:ADDR:u32 OP V, phys:, reg:NAME OP V, pc:, exits:REASON OP N, js:PATH)")
+  .argument("<trace>", "trace file (.x86rr)")
+  .requiredOption("--until <predicate>", "the condition to find, e.g. 'serial:/RACE/' or 'mem:counter:u32 < mem:ops:u32'")
+  .option("--snapshot-every <n>", "instructions between snapshots of the forward pass", parseCount)
+  .option("--port <port>", "TCP port to suggest for gdb", parsePort)
+  .action((path: string, opts) => { process.exitCode = runBisect(path, { until: opts.until, snapshotEvery: opts.snapshotEvery, port: opts.port }); });
+
+program
+  .command("diff")
+  .description("where two recordings of the same guest part: headers, first differing input, first differing instruction")
+  .argument("<a>", "trace file (.x86rr)")
+  .argument("<b>", "trace file (.x86rr)")
+  .action((a: string, b: string) => { process.exitCode = runDiff(a, b); });
+
+program
   .command("info")
   .description("describe a trace: configuration, images, duration, events, digests, size")
   .argument("<trace>", "trace file (.x86rr)")
@@ -234,7 +253,7 @@ function fail(message: string): never {
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   // Bad input (a trace, an image) is a clear message; anything else is a bug with its stack.
-  if (e instanceof TraceError || (e instanceof Error && e.name === "ReplayMismatch")) fail(e.message);
+  if (e instanceof TraceError || (e instanceof Error && (e.name === "ReplayMismatch" || e.name === "PredicateError"))) fail(e.message);
   if (e instanceof Error && (e as NodeJS.ErrnoException).code === "ENOENT") fail(e.message);
   throw e;
 });
