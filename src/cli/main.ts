@@ -129,6 +129,9 @@ program
         process.stderr.write(`x86rr: guest shut down (${end.reason}) after ${icount} instructions\n`);
         process.exitCode = 2;
         break;
+      case "poweroff":
+        process.stderr.write(`x86rr: guest powered off (ACPI S5) after ${icount} instructions\n`);
+        break;
       case "hung":
         process.stderr.write(`x86rr: guest hung: ${end.reason}\n`);
         process.exitCode = 3;

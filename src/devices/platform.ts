@@ -7,10 +7,13 @@
 //   0x0E9 debug console         0x0F4-0x0F7 debug exit 0x3F8-0x3FF COM1 (IRQ 4)
 //   0x2F8-0x2FF COM2 (IRQ 3, optional)                 0x4D0-0x4D1 ELCR
 //   0xCF8-0xCFF PCI configuration mechanism #1 (i440FX 00.0, PIIX3 01.0; optional)
+//   0x600-0x60B ACPI PM1a event/control blocks and PM timer (optional; SCI on IRQ 9)
 //   MMIO 0xFEC00000 IO-APIC, 0xFEE00000 local APIC (optional; ISA IRQs then fan out to both
 //   the 8259 pair and IO-APIC pins, IRQ 0 on pin 2)
 
 import type { IoBus, MmioBus } from "./bus.js";
+import { AcpiPm, ACPI_PM_BASE, ACPI_PM_SIZE } from "./acpi-pm.js";
+import { ACPI_SCI_IRQ } from "./acpi-tables.js";
 import type { Clock } from "./clock.js";
 import { DebugConsolePort, DebugExitPort, DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE, PostCodePort } from "./debug-ports.js";
 import type { DeviceState } from "./device.js";
@@ -49,6 +52,8 @@ export interface PcPlatformOptions {
   apic?: { mmio: MmioBus; busHz?: number; ioApicId?: number };
   /** PCI configuration space (ports 0xCF8-0xCFF). */
   pci?: boolean;
+  /** ACPI PM registers at 0x600 (SCI on IRQ 9); the guest powering off (S5) calls this. */
+  acpi?: { onPowerOff: () => void };
 }
 
 export class PcPlatform {
@@ -64,6 +69,7 @@ export class PcPlatform {
   readonly lapic: LocalApic | undefined;
   readonly ioapic: IoApic | undefined;
   readonly pciHost: PciHost | undefined;
+  readonly acpiPm: AcpiPm | undefined;
   private readonly fanout: IsaIrqFanout | undefined;
 
   constructor(o: PcPlatformOptions) {
@@ -112,6 +118,10 @@ export class PcPlatform {
       this.pciHost = pcPciBus(reporter, o.onReset);
       io.register(0xcf8, 8, this.pciHost, "PCI configuration");
     }
+    if (o.acpi) {
+      this.acpiPm = new AcpiPm({ clock: o.clock, sci: this.irq(ACPI_SCI_IRQ), reporter, onPowerOff: o.acpi.onPowerOff });
+      io.register(ACPI_PM_BASE, ACPI_PM_SIZE, this.acpiPm, "ACPI PM");
+    }
   }
 
   /** The wire for ISA IRQ `n`: to the 8259 pair, and to the IO-APIC too when there is one. */
@@ -135,6 +145,7 @@ export class PcPlatform {
     if (this.lapic) s.lapic = this.lapic.save();
     if (this.ioapic) s.ioapic = this.ioapic.save();
     if (this.pciHost) s.pci = this.pciHost.save();
+    if (this.acpiPm) s.acpiPm = this.acpiPm.save();
     return s;
   }
 
@@ -151,5 +162,6 @@ export class PcPlatform {
     if (this.lapic) this.lapic.restore(s.lapic as DeviceState);
     if (this.ioapic) this.ioapic.restore(s.ioapic as DeviceState);
     if (this.pciHost) this.pciHost.restore(s.pci as DeviceState);
+    if (this.acpiPm) this.acpiPm.restore(s.acpiPm as DeviceState);
   }
 }

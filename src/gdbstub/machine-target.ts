@@ -200,6 +200,7 @@ export class MachineTarget implements Target, ReverseTarget {
       return { kind: "exited", code: this.exitCode };
     }
     if (end.kind === "shutdown") return { kind: "terminated", why: `guest shut down: ${end.reason}` };
+    if (end.kind === "poweroff") return { kind: "terminated", why: "guest powered off" };
     if (end.kind === "hung" && !this.timeline.inputPending()) return { kind: "terminated", why: `guest hung: ${end.reason}` };
     return null;
   }

@@ -14,6 +14,7 @@ import { loadSegmentReal } from "../cpu/system/segments.js";
 import { IoBus, MmioBus } from "../devices/bus.js";
 import { Clock } from "../devices/clock.js";
 import { formatReport } from "../devices/device.js";
+import { writeAcpiTables } from "../devices/acpi-tables.js";
 import { writeMpTable } from "../devices/mptable.js";
 import { PcPlatform } from "../devices/platform.js";
 import { GuestTime } from "./guest-time.js";
@@ -23,7 +24,7 @@ import { Vmm } from "./vmm.js";
  * Emulator semantics version: bump whenever guest-visible behaviour changes (an instruction's
  * result, a device register, timing in icount), so old traces are refused instead of diverging.
  */
-export const MACHINE_SEMANTICS_VERSION = 1;
+export const MACHINE_SEMANTICS_VERSION = 2;
 
 export interface MachineConfig {
   memBytes: number;
@@ -41,6 +42,11 @@ export interface MachineConfig {
   apicBusHz?: number;
   /** PCI configuration space at 0xCF8-0xCFF with an i440FX and a PIIX3. Default true. */
   pci?: boolean;
+  /**
+   * ACPI: PM registers at 0x600 and the tables at 0xE0000 (RSDP, RSDT, FADT, FACS, MADT, and a
+   * DSDT with \_S5), so an OS can power the machine off. Default: on when `apic` is.
+   */
+  acpi?: boolean;
   /** Serial (COM1) output bytes. */
   onSerial?: (byte: number) => void;
   /** Debug console (port 0xE9) bytes. */
@@ -53,6 +59,8 @@ export type RunEnd =
   | { kind: "exit"; code: number }
   | { kind: "limit" }
   | { kind: "shutdown"; reason: string }
+  /** The guest powered the machine off (ACPI S5). */
+  | { kind: "poweroff" }
   | { kind: "hung"; reason: string }
   | { kind: "stopped" };
 
@@ -72,6 +80,7 @@ export class Machine {
   readonly vmm: Vmm;
   readonly reports: string[] = [];
   private exitCode = -1;
+  private poweredOff = false;
 
   constructor(readonly config: MachineConfig) {
     const report = (m: string) => {
@@ -102,6 +111,7 @@ export class Machine {
       onInterrupt: () => cpuRef?.poke(),
       apic: apic ? { mmio: this.mmio, busHz: config.apicBusHz } : undefined,
       pci: config.pci ?? true,
+      acpi: (config.acpi ?? apic) ? { onPowerOff: () => { this.poweredOff = true; cpuRef?.requestStop(); } } : undefined,
     });
     const cpuModel = config.cpuModel ?? i686Model({ apic });
     this.vmm = new Vmm({
@@ -121,6 +131,7 @@ export class Machine {
       if (config.memBytes >= 0x100000) {
         const l1 = cpuidLookup(cpuModel, 1);
         writeMpTable(this.mem.bytes, { cpuSignature: l1.eax, cpuFeatures: l1.edx, ioApicId: this.platform.ioapic!.id });
+        if (this.platform.acpiPm) writeAcpiTables(this.mem.bytes, { ioApicId: this.platform.ioapic!.id });
       }
     }
     this.cpu = new Cpu(this.mem, phys, this.vmm);
@@ -166,6 +177,7 @@ export class Machine {
       const stop = cpu.run(until);
       if (clock.nextDeadlineIcount() <= cpu.icount) clock.runDue(cpu.icount);
       if (this.exitCode >= 0) { const code = this.exitCode; this.exitCode = -1; return { kind: "exit", code }; }
+      if (this.poweredOff) return { kind: "poweroff" };
       if (stop === STOP_SHUTDOWN || cpu.shutdownReason !== "") return { kind: "shutdown", reason: cpu.shutdownReason || this.vmm.shutdownReason };
       if (stop === STOP_REQUEST) return { kind: "stopped" };
       if (stop === STOP_HALT) {
