@@ -1,5 +1,7 @@
 // What `x86rr info` prints about a trace: header, totals, index and completeness. Uses only the
 // header and the index (footer or scan), so it never reads the event chunks of a closed trace.
+// Guest time is derived from the instruction count and the recorded ns per instruction (the
+// virtual clock); VM-exit counts are not part of a trace, so `info` says where to get them.
 
 import { kindName } from "./trace-events.js";
 import type { ImageRecord } from "./trace-format.js";
@@ -27,6 +29,8 @@ export interface TraceDescription {
   chunks: number;
   digests: IndexEntry[];
   snapshots: IndexEntry[];
+  /** Guest time covered by the retired instructions (ns), when the clock is virtual; idle (HLT) time comes on top. */
+  guestTimeNs: number | null;
 }
 
 /** The facts `x86rr info` shows for an open trace. */
@@ -55,7 +59,21 @@ export function describe(trace: TraceReader): TraceDescription {
     chunks: trace.chunks.length,
     digests: trace.digests,
     snapshots: trace.snapshots,
+    guestTimeNs: guestTime(h.machine, t.instructions),
   };
+}
+
+function guestTime(machine: Record<string, unknown>, instructions: number): number | null {
+  const ns = machine.nsPerInstruction;
+  const clock = machine.clock ?? "virtual";
+  return clock === "virtual" && typeof ns === "number" && Number.isFinite(ns) ? instructions * ns : null;
+}
+
+function showNs(ns: number): string {
+  if (ns >= 1e9) return `${(ns / 1e9).toFixed(3)} s`;
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(3)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(3)} µs`;
+  return `${ns} ns`;
 }
 
 /** Human-readable text of a description, one fact per line. */
@@ -65,6 +83,7 @@ export function formatDescription(d: TraceDescription): string {
     `created     ${d.createdAt}`,
     `status      ${d.complete ? "complete" : `INCOMPLETE: ${d.incomplete!.reason}; readable up to offset ${d.incomplete!.offset}, icount ${d.incomplete!.icount}`}`,
     `duration    ${d.instructions} instructions (events from icount ${d.firstIcount} to ${d.lastIcount})`,
+    `guest time  ${d.guestTimeNs === null ? "not derivable from the header (not a virtual-clock trace)" : `${showNs(d.guestTimeNs)} of execution (virtual clock, ${String(d.machine.nsPerInstruction)} ns per instruction), plus any time the guest spent halted`}`,
     `events      ${d.events} in ${d.chunks} chunks${d.events ? `, ${(d.size / d.events).toFixed(1)} bytes/event overall` : ""}`,
   ];
   for (const [name, n] of Object.entries(d.eventsByKind)) lines.push(`  ${name.padEnd(12)}${n}`);
@@ -75,9 +94,15 @@ export function formatDescription(d: TraceDescription): string {
   if (Object.keys(d.tags).length) lines.push(`tags        ${JSON.stringify(d.tags)}`);
   const list = (title: string, es: IndexEntry[]): void => {
     lines.push(`${title.padEnd(12)}${es.length}`);
-    for (const e of es) lines.push(`  icount ${e.icount} (chunk at offset ${e.offset})`);
+    // A long recording has thousands of digests: the first and last few tell the spacing.
+    const shown = es.length <= 12 ? es : [...es.slice(0, 6), ...es.slice(-6)];
+    shown.forEach((e, i) => {
+      if (es.length > 12 && i === 6) lines.push(`  ... ${es.length - 12} more`);
+      lines.push(`  icount ${e.icount} (chunk at offset ${e.offset})`);
+    });
   };
   list("digests", d.digests);
   list("snapshots", d.snapshots);
+  lines.push("exits       not recorded in traces: `monitor exits` in gdb on `x86rr gdb TRACE` (at any icount), or `x86rr run GUEST --exit-stats`");
   return lines.join("\n") + "\n";
 }

@@ -59,7 +59,7 @@ describe("README walk-through: the demo's lost update", () => {
     expect(r.stdout).toContain(`monitor seek ${icount}`);
   });
 
-  it("gdb at that icount: counter < ops; reverse-continue on a watchpoint stops at the racy store, whose EAX is below the counter it overwrites", async () => {
+  it("gdb at that icount: counter < ops; reverse-continue on a watchpoint stops at the racy store, whose EAX is below the counter it overwrites; a few reverse-stepi reach timer_isr", async () => {
     const srv = spawn(process.execPath, [cli, "gdb", trace, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
     children.push(srv);
     const port = await new Promise<number>((resolve, reject) => {
@@ -76,6 +76,7 @@ describe("README walk-through: the demo's lost update", () => {
       "print $eax",
       "print *(unsigned *)&counter",
       "monitor icount",
+      ...Array.from({ length: 4 }, () => ["reverse-stepi", "print/x $pc"]).flat(),
     ], elf);
     expect(bisectOut).toContain("target remote");
     expect(out).toContain(`at icount ${icount}`);
@@ -85,5 +86,9 @@ describe("README walk-through: the demo's lost update", () => {
     const eax = Number(values[2]), counter = Number(values[3]);
     expect(eax).toBeLessThan(counter);
     expect(out).toMatch(new RegExp(`^${icount - 1}$`, "m"));
+    // At most four instructions back (the window is load, imul, add, inc) lies the IRET in
+    // timer_isr that resumed this task in the middle of increment.
+    const back = values.slice(4).map((v) => parseInt(v, 16));
+    expect(back.some((pc) => pc >= addr.timer_isr && pc < addr.task_a)).toBe(true);
   }, 120_000);
 });

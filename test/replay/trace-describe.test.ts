@@ -74,3 +74,31 @@ describe("describe(trace)", () => {
     r.close();
   });
 });
+
+describe("info on a recorded demo run", () => {
+  it("virtual clock at 1 ns/instruction: guest time = instructions ns; exits say where to get them; 12+ digests shown first/last six", async () => {
+    const { recordRun } = await import("../../src/replay/session.js");
+    const { findGuest, readGuestImage } = await import("../../src/cli/guests.js");
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const g = findGuest("demo")!;
+    const path = join(mkdtempSync(join(tmpdir(), "x86rr-info-")), "demo.x86rr");
+    const r = recordRun({
+      guest: { name: g.name, image: readGuestImage(g), loadAddress: g.loadAddress, entry: g.entry, memBytes: g.memBytes },
+      path, createdAt: "2026-11-23T00:00:00Z", digestEvery: 10_000,
+      world: { wallClockMs: () => 0, pollSerial: () => null, waitForInput: () => false },
+    });
+    const reader = TraceReader.open(path);
+    const d = describeTrace(reader);
+    reader.close();
+    expect(d.guestTimeNs).toBe(r.icount);
+    const text = formatDescription(d);
+    expect(r.icount).toBeLessThan(1e6);
+    expect(text).toContain(`guest time  ${(r.icount / 1e3).toFixed(3)} µs of execution (virtual clock, 1 ns per instruction)`);
+    expect(text).toContain("exits       not recorded in traces: `monitor exits`");
+    // One digest per 10,000 instructions plus the final one.
+    expect(d.digests.length).toBe(Math.floor(r.icount / 10_000) + 1);
+    expect(text).toContain(`  ... ${d.digests.length - 12} more`);
+  });
+});
