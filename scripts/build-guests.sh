@@ -6,8 +6,13 @@
 # The ELF's .text must be byte-identical to the .bin (checked here, and in test/gdbstub/elf-symbols).
 # Both are committed so `x86rr run hello` works without nasm; run this after editing a guest.
 # Needs nasm, ld and objcopy (binutils).
+#   scripts/build-guests.sh [--line-info] [DIR]   DIR: another directory of guests (tests build fixtures
+#   with it); --line-info: DWARF line tables in the ELFs (records the build directory's absolute path,
+#   so the committed bundled ELFs are built without it).
 set -euo pipefail
-cd "$(dirname "$0")/../guests"
+debug=()
+if [[ "${1:-}" == "--line-info" ]]; then debug=(-g -F dwarf); shift; fi
+cd "${1:-$(dirname "$0")/../guests}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # ELF objects have no [org]: the address comes from the linker instead, so the directive is
@@ -18,7 +23,7 @@ for src in *.asm; do
   nasm -f bin -o "$name.bin" "$src"
   org="$(sed -nE 's/^[[:space:]]*\[?org[[:space:]]+([^];[:space:]]+).*/\1/Ip' "$src" | head -n 1)"
   org="${org:-0}"
-  nasm -f elf32 -p "$tmp/no-org.mac" -o "$tmp/$name.o" "$src"
+  nasm -f elf32 ${debug[@]+"${debug[@]}"} -p "$tmp/no-org.mac" -o "$tmp/$name.o" "$src"
   # One PT_LOAD holding .text only (no loaded ELF headers), entered at the load address.
   cat > "$tmp/$name.ld" <<EOF
 PHDRS { text PT_LOAD; }

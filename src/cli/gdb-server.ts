@@ -23,6 +23,8 @@ export class GdbServer {
   private client: Socket | null = null;
   private readonly server: Server;
 
+  private readonly sockets = new Set<Socket>();
+
   constructor(private readonly target: Target, private readonly options: GdbServerOptions) {
     this.server = createServer((s) => this.accept(s));
   }
@@ -39,11 +41,14 @@ export class GdbServer {
   }
 
   close(): Promise<void> {
-    this.client?.destroy();
+    // Every socket, including refused ones whose peer has not closed yet (server.close waits for them).
+    for (const s of this.sockets) s.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
   private accept(s: Socket): void {
+    this.sockets.add(s);
+    s.on("close", () => this.sockets.delete(s));
     if (this.client) {
       s.end(encodePacket("E.x86rr: another debugger is already attached to this machine"));
       this.options.log?.("refused a second gdb connection (one is already attached)");

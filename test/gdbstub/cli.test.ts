@@ -1,37 +1,24 @@
-// The CLI entry points (built dist/, as `npm test` builds it first) driven by the real gdb.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+// The CLI entry points (dist/, built here when missing) driven by the real gdb.
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { gdb, helloSymbols, type Symbols } from "./helpers.js";
+import { CLI as cli, ensureBuiltCli, gdb, helloSymbols, startCli, type Symbols } from "./helpers.js";
 
-const cli = join(process.cwd(), "dist/src/cli/main.js");
 let sym: Symbols;
 let child: ChildProcess | undefined;
 
 beforeAll(() => {
-  if (!existsSync(join(process.cwd(), "dist/src/cli/gdb.js"))) execFileSync("npx", ["tsc", "-p", "."], { stdio: "ignore" });
+  ensureBuiltCli();
   sym = helloSymbols();
 }, 120_000);
 afterEach(() => { child?.kill(); child = undefined; });
 
-/** Starts the CLI; resolves with the port it printed and a getter for its output. */
-function start(args: string[]): Promise<{ port: number; out: () => string; exited: Promise<number | null> }> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    child = c;
-    let text = "";
-    const exited = new Promise<number | null>((r) => c.on("exit", (code) => r(code)));
-    const onData = (d: Buffer) => {
-      text += d.toString("latin1");
-      const m = /127\.0\.0\.1:(\d+)/.exec(text);
-      if (m) resolve({ port: Number(m[1]), out: () => text, exited });
-    };
-    c.stdout!.on("data", onData);
-    c.stderr!.on("data", onData);
-    c.on("exit", () => reject(new Error(`x86rr exited before listening: ${text}`)));
-  });
+async function start(args: string[]) {
+  const s = await startCli(args);
+  child = s.child;
+  return s;
 }
 
 describe("x86rr CLI with gdb", () => {

@@ -1,5 +1,7 @@
 // gdb test harness: the hello guest with its symbol file (guests/hello.elf), a stub on an ephemeral port, and the real gdb in batch mode.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { createConnection } from "node:net";
 import { BUNDLED_GUESTS, guestSymbolFile, readGuestImage } from "../../src/cli/guests.js";
 import { Machine } from "../../src/vmx/machine.js";
@@ -60,4 +62,52 @@ export function rawClient(port: number): Promise<{ send(b: string | Buffer): voi
     s.on("data", (d) => { got += d.toString("latin1"); });
     s.on("error", reject);
   });
+}
+
+/** The built CLI (dist/); built here when missing (`npm test` does not build). */
+export const CLI = join(process.cwd(), "dist/src/cli/main.js");
+export function ensureBuiltCli(): void {
+  if (!existsSync(join(process.cwd(), "dist/src/cli/gdb.js"))) execFileSync("npx", ["tsc", "-p", "."], { stdio: "ignore" });
+}
+
+export interface CliServer { port: number; out: () => string; exited: Promise<number | null>; child: ChildProcess }
+
+/** Starts `x86rr ARGS` (a gdb server); resolves with the port it printed once it listens. */
+export function startCli(args: string[]): Promise<CliServer> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let text = "";
+    const exited = new Promise<number | null>((r) => c.on("exit", (code) => r(code)));
+    const onData = (d: Buffer) => {
+      text += d.toString("latin1");
+      const m = /127\.0\.0\.1:(\d+)/.exec(text);
+      if (m) resolve({ port: Number(m[1]), out: () => text, exited, child: c });
+    };
+    c.stdout!.on("data", onData);
+    c.stderr!.on("data", onData);
+    c.on("exit", () => reject(new Error(`x86rr exited before listening: ${text}`)));
+  });
+}
+
+/** Values of gdb's `$N = ...` lines, in order. */
+export function values(out: string): string[] {
+  return [...out.matchAll(/^\$\d+ = (.*)$/gm)].map((m) => m[1]);
+}
+
+/** objdump -d of an ELF: instruction address by a regex over its line (`addr:\tbytes\tmnemonic`). */
+export function disassembly(elf: string): { at(re: RegExp): number; after(addr: number): number } {
+  const text = execFileSync("objdump", ["-d", "-M", "intel", elf], { encoding: "latin1" });
+  const lines = [...text.matchAll(/^\s+([0-9a-f]+):\t[0-9a-f ]+\t(.*)$/gm)].map((m) => ({ addr: parseInt(m[1], 16), text: m[2].replace(/\s+/g, " ").trim() }));
+  return {
+    at(re) {
+      const l = lines.find((x) => re.test(x.text));
+      if (!l) throw new Error(`objdump ${elf}: no instruction matching ${re}`);
+      return l.addr;
+    },
+    after(addr) {
+      const i = lines.findIndex((x) => x.addr === addr);
+      if (i < 0 || i + 1 >= lines.length) throw new Error(`objdump ${elf}: no instruction after ${addr.toString(16)}`);
+      return lines[i + 1].addr;
+    },
+  };
 }
