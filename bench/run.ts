@@ -9,6 +9,7 @@ import { Cpu, STOP_HALT, STOP_LIMIT } from "../src/cpu/cpu.js";
 import { Cr0, Desc, Seg } from "../src/cpu/constants.js";
 import type { CpuHost } from "../src/cpu/host.js";
 import { HostMemory, PhysicalMap } from "../src/cpu/memory.js";
+import { benchGdb } from "./gdb.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -78,3 +79,4 @@ function main(): void {
 }
 
 main();
+await benchGdb(); // reverse-stepi latency and reverse-continue speed under gdb (bench/gdb.ts)
