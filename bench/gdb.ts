@@ -4,7 +4,8 @@
 //   - reverse-stepi latency (`bs` → stop reply, then the `g` gdb sends next) at ~10%, 50% and the
 //     end of the trace, each at a snapshot boundary + 1 (best case) and just before the next
 //     boundary (worst case: the most instructions to re-run);
-//   - reverse-continue (`bc`) from the end of the trace back to a breakpoint hit near its start.
+//   - reverse-continue (`bc`) from the end of the trace back to a breakpoint hit near its start;
+//   - the same reverse-stepi figures on bench-mem (32 MiB, thousands of pages written per snapshot interval).
 // Target: reverse-stepi under 200 ms anywhere. Figures are printed, never asserted.
 // Wall-clock reads are fine here (bench/ is outside the deterministic core).
 
@@ -59,10 +60,16 @@ class RspClient {
 const ms = (t0: number) => performance.now() - t0;
 const fmt = (n: number) => n.toLocaleString("en-US");
 
+/** Both workloads: bench-int over `instructions` (with reverse-continue), bench-mem (32 MiB, write-heavy) over a fifth of it. */
 export async function benchGdb(instructions = 100_000_000): Promise<void> {
-  const g = findGuest("bench-int")!;
+  await benchTrace("bench-int", instructions, true);
+  await benchTrace("bench-mem", Math.round(instructions / 5), false);
+}
+
+async function benchTrace(name: string, instructions: number, reverseContinue: boolean): Promise<void> {
+  const g = findGuest(name)!;
   const dir = mkdtempSync(join(tmpdir(), "x86rr-bench-gdb-"));
-  const path = join(dir, "bench-int.x86rr");
+  const path = join(dir, `${name}.x86rr`);
   try {
     let t0 = performance.now();
     const rec = recordRun({
@@ -71,7 +78,7 @@ export async function benchGdb(instructions = 100_000_000): Promise<void> {
       world: { wallClockMs: () => 1_700_000_000_000, pollSerial: () => null, waitForInput: () => false },
     });
     const end = rec.icount;
-    console.log(`x86rr gdb reverse execution (bench-int trace of ${fmt(end)} instructions, recorded in ${(ms(t0) / 1000).toFixed(1)} s)`);
+    console.log(`x86rr gdb reverse execution (${name} trace of ${fmt(end)} instructions, ${g.memBytes >> 20} MiB guest, recorded in ${(ms(t0) / 1000).toFixed(1)} s)`);
 
     const target = openReplayTarget(path, { image: () => readGuestImage(g) });
     const every = target.timeline.every;
@@ -108,9 +115,14 @@ export async function benchGdb(instructions = 100_000_000): Promise<void> {
     }
     console.log(`  reverse-stepi worst ${worst.toFixed(1)} ms: ${worst < 200 ? "within" : "ABOVE"} the 200 ms target`);
 
+    if (!reverseContinue) {
+      c.close();
+      await server.close();
+      return;
+    }
     // reverse-continue over the whole trace to a breakpoint hit only near its start.
     await c.monitor(`seek ${end}`);
-    const bpAt = 0x100000 + 7; // mov ecx, ROUNDS: executed once, at icount 2
+    const bpAt = 0x100000 + 7; // bench-int's mov ecx, ROUNDS: executed once, at icount 2
     await c.request(`Z0,${bpAt.toString(16)},1`);
     t0 = performance.now();
     const stop = await c.request("bc");

@@ -34,6 +34,7 @@ SECTIONS {
 }
 EOF
   ld -m elf_i386 -T "$tmp/$name.ld" -e "$org" --build-id=none -o "$name.elf" "$tmp/$name.o"
+  chmod a-x "$name.elf" # a symbol file, not something to execute on the host
   objcopy -O binary -j .text "$name.elf" "$tmp/$name.text"
   if ! cmp -s "$tmp/$name.text" "$name.bin"; then
     echo "build-guests: $name.elf's .text differs from $name.bin (a construct the ELF build relocates differently?)" >&2

@@ -23,7 +23,9 @@ export class Timeline {
   private frontier = 0;
 
   constructor(readonly machine: Machine, private readonly inputs: InputSchedule, readonly every: number) {
-    this.store = new SnapshotStore({ budgetBytes: 256 << 20 });
+    // Reverse-stepi restores the same snapshot again and again: keep its RAM (shadowRam) and bound
+    // the delta chain a cold restore inflates (a write-heavy guest's deltas are as big as a full image).
+    this.store = new SnapshotStore({ budgetBytes: 256 << 20, shadowRam: true, chainPagesRatio: 1 });
     this.startIcount = machine.cpu.icount;
     this.cursor = this.firstInputAtOrAfter(this.startIcount);
     this.snapshot();

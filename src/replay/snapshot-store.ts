@@ -9,7 +9,9 @@
 // every remaining snapshot still restores exactly. Never evicted: a machine's current parent
 // (the next delta needs it), the newest snapshot, and the earliest one.
 
+import { deflateRawSync } from "node:zlib";
 import { codec } from "./trace-format.js";
+import { dropTranslationCaches } from "../cpu/snapshot.js";
 import type { Machine } from "../vmx/machine.js";
 import { DirtyLog } from "./dirty-pages.js";
 import { captureDelta, captureFull, captureMachine, DEFLATE_LEVEL, mergeImages, restoreMachine, type MachineState } from "./snapshot.js";
@@ -21,6 +23,17 @@ export interface SnapshotStoreOptions {
   fullEvery?: number;
   /** zlib level for memory images (default DEFLATE_LEVEL). */
   level?: number;
+  /**
+   * Keep each machine's RAM as of its current parent snapshot (one RAM-sized copy, updated with the
+   * written pages at every take): restoring that snapshot again is then a copy, not a chain inflate
+   * (the reverse debugger restores the same snapshot for every reverse-stepi). Default false.
+   */
+  shadowRam?: boolean;
+  /**
+   * Make a full snapshot instead of a delta once the pages of the chain's deltas would exceed this
+   * many times the pages of its full image (a restore inflates all of them). Default: no bound.
+   */
+  chainPagesRatio?: number;
 }
 
 export interface SnapshotInfo {
@@ -46,7 +59,13 @@ interface Head {
   id: number;
   /** Pages written since `id` was taken or restored. */
   written: Uint8Array;
+  /** RAM as of snapshot `id` (shadowRam), or null. */
+  shadow: Uint8Array | null;
 }
+
+const PAGE_SIZE = 4096;
+/** A raw deflate stream of no bytes (a full image with no pages: all of RAM zero). */
+const EMPTY_DEFLATE = new Uint8Array(deflateRawSync(Buffer.alloc(0)));
 
 export class SnapshotStore {
   private readonly snaps = new Map<number, Stored>();
@@ -56,11 +75,15 @@ export class SnapshotStore {
   private readonly budget: number;
   private readonly fullEvery: number;
   private readonly level: number;
+  private readonly shadowRam: boolean;
+  private readonly chainPagesRatio: number;
 
   constructor(options: SnapshotStoreOptions = {}) {
     this.budget = options.budgetBytes ?? 512 << 20;
     this.fullEvery = Math.max(1, options.fullEvery ?? 32);
     this.level = options.level ?? DEFLATE_LEVEL;
+    this.shadowRam = options.shadowRam ?? false;
+    this.chainPagesRatio = options.chainPagesRatio ?? Infinity;
   }
 
   /** Snapshots the machine at its current instruction boundary; returns the snapshot id. */
@@ -68,11 +91,11 @@ export class SnapshotStore {
     const log = DirtyLog.of(m.mem);
     let head = this.heads.get(m);
     if (!head) {
-      head = { id: -1, written: log.subscribe() };
+      head = { id: -1, written: log.subscribe(), shadow: null };
       this.heads.set(m, head);
     }
     log.collect(m.cpu);
-    const parent = head.id >= 0 && this.snaps.has(head.id) && this.depth(head.id) + 1 < this.fullEvery ? head.id : -1;
+    const parent = head.id >= 0 && this.snaps.has(head.id) && this.depth(head.id) + 1 < this.fullEvery && this.chainFits(head.id, head.written) ? head.id : -1;
     const image = parent < 0 ? captureFull(m.mem, this.level) : captureDelta(m.mem, head.written, this.level);
     const state = captureMachine(m, image);
     const id = this.nextId++;
@@ -80,20 +103,52 @@ export class SnapshotStore {
     s.bytes = accountedBytes(state);
     this.snaps.set(id, s);
     this.held += s.bytes;
+    if (this.shadowRam) this.updateShadow(head, m, parent < 0);
     head.id = id;
     head.written.fill(0);
     this.evict();
     return id;
   }
 
+  /** Would a delta of the `written` pages on `parent` keep the chain's pages within chainPagesRatio × its full image's? */
+  private chainFits(parent: number, written: Uint8Array): boolean {
+    if (this.chainPagesRatio === Infinity) return true;
+    let pages = 0;
+    for (let p = 0; p < written.length; p++) pages += written[p];
+    let s = this.get(parent);
+    for (; s.parent >= 0; s = this.get(s.parent)) pages += s.state.memory.pages.length >>> 2;
+    return pages <= this.chainPagesRatio * (s.state.memory.pages.length >>> 2);
+  }
+
+  /** The shadow becomes RAM as it is now: all of it, or only the pages written since the head. */
+  private updateShadow(head: Head, m: Machine, all: boolean): void {
+    const bytes = m.mem.bytes;
+    if (!head.shadow || all) {
+      head.shadow ??= new Uint8Array(bytes.length);
+      head.shadow.set(bytes);
+      return;
+    }
+    const w = head.written, shadow = head.shadow;
+    for (let p = 0; p < w.length; p++) if (w[p]) shadow.set(bytes.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE), p * PAGE_SIZE);
+  }
+
   /** Puts the machine in the state of snapshot `id` (the machine may be another one of the same configuration). */
   restore(m: Machine, id: number): void {
-    restoreMachine(m, this.chain(id));
     let head = this.heads.get(m);
+    if (head && head.id === id && head.shadow && this.snaps.has(id)) {
+      // The shadow holds RAM as of `id`: everything else from the snapshot over a zeroed RAM, then the copy.
+      const st = this.get(id).state;
+      restoreMachine(m, { ...st, memory: { kind: "full", pageCount: st.memory.pageCount, pages: new Uint8Array(0), zeroPages: new Uint8Array(0), data: EMPTY_DEFLATE } });
+      m.mem.bytes.set(head.shadow);
+      dropTranslationCaches(m.cpu);
+    } else {
+      restoreMachine(m, this.chain(id));
+    }
     if (!head) {
-      head = { id, written: DirtyLog.of(m.mem).subscribe() };
+      head = { id, written: DirtyLog.of(m.mem).subscribe(), shadow: null };
       this.heads.set(m, head);
     }
+    if (this.shadowRam && (head.id !== id || !head.shadow)) this.updateShadow(head, m, true);
     head.id = id;
     head.written.fill(0);
   }

@@ -47,15 +47,39 @@ export function gdb(port: number, commands: string[], elf?: string): Promise<str
 }
 
 /** A raw protocol client: sends bytes, collects everything the stub sends back. */
-export function rawClient(port: number): Promise<{ send(b: string | Buffer): void; packet(p: string): void; received(): string; wait(ms: number): Promise<string>; close(): void }> {
+export interface RawClient {
+  send(b: string | Buffer): void;
+  packet(p: string): void;
+  received(): string;
+  /** Everything received after `ms` milliseconds. */
+  wait(ms: number): Promise<string>;
+  /** What arrived after offset `from`, once it satisfies `done` (or after `ms`, whatever it is then). */
+  until(from: number, done: (got: string) => boolean, ms?: number): Promise<string>;
+  /** Everything received, once a complete packet has arrived since the last send. */
+  reply(ms?: number): Promise<string>;
+  close(): void;
+}
+
+export function rawClient(port: number): Promise<RawClient> {
   return new Promise((resolve, reject) => {
-    let got = "";
+    let got = "", mark = 0;
+    const until = (from: number, done: (got: string) => boolean, ms = 5000) => new Promise<string>((r) => {
+      const t0 = Date.now();
+      const check = () => {
+        const part = got.slice(from);
+        if (done(part) || Date.now() - t0 > ms) r(part);
+        else setTimeout(check, 2);
+      };
+      check();
+    });
     const s = createConnection({ port, host: "127.0.0.1" }, () => {
       resolve({
-        send: (b) => s.write(b),
-        packet: (p) => s.write(encodePacket(p)),
+        send: (b) => { mark = got.length; s.write(b); },
+        packet: (p) => { mark = got.length; s.write(encodePacket(p)); },
         received: () => got,
         wait: (ms) => new Promise((r) => setTimeout(() => r(got), ms)),
+        until,
+        reply: async (ms) => { await until(mark, (x) => /\$[^#$]*#[0-9a-f]{2}/.test(x), ms); return got; },
         close: () => s.destroy(),
       });
     });

@@ -27,9 +27,9 @@ describe("gdb remote protocol over TCP", () => {
     s = await serve(new MachineTarget(helloMachine()));
     const c = await rawClient(s.port);
     c.send("$qC#00");
-    expect(await c.wait(100)).toBe("-");
+    expect(await c.until(0, (x) => x.length > 0)).toBe("-");
     c.send(encodePacket("qC"));
-    const got = await c.wait(150);
+    const got = await c.reply();
     expect(got.startsWith("-+")).toBe(true);
     expect(lastPacket(got)).toBe("QC1");
     c.close();
@@ -40,10 +40,10 @@ describe("gdb remote protocol over TCP", () => {
     const c = await rawClient(s.port);
     c.send("garbage\x01\xff");
     c.packet("qX86rrNope");
-    const got = await c.wait(150);
+    const got = await c.reply();
     expect(got).toContain("$#00");
     c.packet("?");
-    expect(lastPacket(await c.wait(150))).toMatch(/^T05/);
+    expect(lastPacket(await c.reply())).toMatch(/^T05/);
     c.close();
   });
 
@@ -51,9 +51,9 @@ describe("gdb remote protocol over TCP", () => {
     s = await serve(new MachineTarget(helloMachine()));
     const c = await rawClient(s.port);
     c.send(encodePacket("M0,1:" + "00".repeat(MAX_PACKET)));
-    expect(lastPacket(await c.wait(200))).toBe("E22");
+    expect(lastPacket(await c.reply())).toBe("E22");
     c.packet("qAttached");
-    expect(lastPacket(await c.wait(150))).toBe("1");
+    expect(lastPacket(await c.reply())).toBe("1");
     c.close();
   });
 
@@ -62,11 +62,11 @@ describe("gdb remote protocol over TCP", () => {
     const c = await rawClient(s.port);
     for (const p of ["mzz,1", "m7c00", "Z9,1,1", "Z2,0,zz", "pzz", "Gabc", "X7c00,2:a"]) {
       c.packet(p);
-      const r = lastPacket(await c.wait(80));
+      const r = lastPacket(await c.reply());
       expect(r === "" || /^E[0-9a-f]{2}$/.test(r), `${p} → ${r}`).toBe(true);
     }
     c.packet("m7c00,2");
-    expect(lastPacket(await c.wait(100))).toBe("fa31"); // hello.asm starts with cli (fa), xor ax,ax (31 c0)
+    expect(lastPacket(await c.reply())).toBe("fa31"); // hello.asm starts with cli (fa), xor ax,ax (31 c0)
     c.close();
   });
 
@@ -75,12 +75,12 @@ describe("gdb remote protocol over TCP", () => {
     s = await serve(t);
     const c = await rawClient(s.port);
     c.packet("Z0,7c8f,1");
-    expect(lastPacket(await c.wait(100))).toBe("OK");
+    expect(lastPacket(await c.reply())).toBe("OK");
     expect(t.machine.mem.bytes[0x7c8f]).toBe(0xac);
     c.packet("vCont;c:1");
-    expect(lastPacket(await c.wait(300))).toBe("T05swbreak:;thread:1;");
+    expect(lastPacket(await c.reply())).toBe("T05swbreak:;thread:1;");
     c.packet("z0,7c8f,1");
-    expect(lastPacket(await c.wait(100))).toBe("OK");
+    expect(lastPacket(await c.reply())).toBe("OK");
     c.close();
   });
 
@@ -88,9 +88,9 @@ describe("gdb remote protocol over TCP", () => {
     s = await serve(new MachineTarget(helloMachine()));
     const c = await rawClient(s.port);
     c.send(encodePacket(Buffer.concat([Buffer.from("X90000,2:"), Buffer.from([0x7d, 0x24])])));
-    expect(lastPacket(await c.wait(100))).toBe("OK");
+    expect(lastPacket(await c.reply())).toBe("OK");
     c.packet("m90000,2");
-    expect(lastPacket(await c.wait(100))).toBe("7d24");
+    expect(lastPacket(await c.reply())).toBe("7d24");
     c.close();
   });
 
@@ -98,9 +98,9 @@ describe("gdb remote protocol over TCP", () => {
     s = await serve(new MachineTarget(helloMachine()));
     const c = await rawClient(s.port);
     c.packet("QStartNoAckMode");
-    expect(await c.wait(100)).toBe("+$OK#9a");
+    expect(await c.reply()).toBe("+$OK#9a");
     c.packet("qC");
-    expect(await c.wait(100)).toBe("+$OK#9a$QC1#c5");
+    expect(await c.reply()).toBe("+$OK#9a$QC1#c5");
     c.close();
   });
 
@@ -108,11 +108,11 @@ describe("gdb remote protocol over TCP", () => {
     s = await serve(new MachineTarget(helloMachine()));
     const first = await rawClient(s.port);
     first.packet("qC");
-    await first.wait(100);
+    await first.reply();
     const second = await rawClient(s.port);
-    expect(await second.wait(150)).toContain("another debugger is already attached");
+    expect(await second.reply()).toContain("another debugger is already attached");
     first.packet("qfThreadInfo");
-    expect(lastPacket(await first.wait(100))).toBe("m1");
+    expect(lastPacket(await first.reply())).toBe("m1");
     first.close();
     second.close();
   });
@@ -125,10 +125,10 @@ describe("gdb remote protocol over TCP", () => {
     await c.wait(300);
     expect(t.machine.cpu.icount).toBeGreaterThan(20_000);
     c.send("\x03");
-    const r = lastPacket(await c.wait(200));
+    const r = lastPacket(await c.reply());
     expect(r).toMatch(/^T02/);
     c.packet("p8");
-    expect(lastPacket(await c.wait(100))).toBe("00100000"); // eip 0x1000, little-endian
+    expect(lastPacket(await c.reply())).toBe("00100000"); // eip 0x1000, little-endian
     c.close();
   });
 
@@ -139,12 +139,12 @@ describe("gdb remote protocol over TCP", () => {
     c.packet("c");
     await c.wait(200);
     c.send("\x03");
-    await c.wait(150);
+    await c.reply();
     const end = t.machine.cpu.icount;
     c.packet("Z0,5000,1");
-    await c.wait(80);
+    await c.reply();
     c.send(Buffer.concat([encodePacket("bc"), Buffer.of(3)]));
-    expect(lastPacket(await c.wait(300))).toMatch(/^T02/);
+    expect(lastPacket(await c.reply())).toMatch(/^T02/);
     expect(t.machine.cpu.icount).toBe(end);
     c.close();
   });
@@ -153,10 +153,10 @@ describe("gdb remote protocol over TCP", () => {
     s = await serve(new MachineTarget(helloMachine()));
     const c = await rawClient(s.port);
     c.packet("qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=i386");
-    const r = lastPacket(await c.wait(100));
+    const r = lastPacket(await c.reply());
     for (const f of [`PacketSize=${MAX_PACKET.toString(16)}`, "qXfer:features:read+", "swbreak+", "hwbreak+", "ReverseStep+", "ReverseContinue+", "vContSupported+"]) expect(r).toContain(f);
     c.packet("vCont?");
-    expect(lastPacket(await c.wait(100))).toBe("vCont;c;C;s;S");
+    expect(lastPacket(await c.reply())).toBe("vCont;c;C;s;S");
     c.close();
   });
 });
