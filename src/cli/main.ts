@@ -5,10 +5,8 @@
 import "source-map-support/register.js";
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
-import { readFileSync as readFile } from "node:fs";
 import { Machine, type EntryState } from "../vmx/machine.js";
-import type { HostWorld } from "../replay/environment.js";
-import { recordRun, replayRun, type GuestSpec } from "../replay/session.js";
+import type { GuestSpec } from "../replay/session.js";
 import { TraceError } from "../replay/trace-format.js";
 import { TraceReader } from "../replay/trace-reader.js";
 import { describe as describeTrace, formatDescription } from "../replay/trace-describe.js";
@@ -21,6 +19,7 @@ import { loadBzImage } from "../loaders/bzimage.js";
 import { loadMultiboot } from "../loaders/multiboot.js";
 import { ImageError } from "../loaders/image-error.js";
 import { PlacementError, type LoadPlan } from "../loaders/plan.js";
+import { parseClock, recordCommand, replayCommand, runLive, snapshotStoreLines } from "./record-replay.js";
 
 function parseCount(v: string): number {
   const n = Number(v.replace(/_/g, ""));
@@ -59,7 +58,8 @@ program
   .option("--exit-stats", "print VM-exit statistics at the end (like perf kvm stat)")
   .option("--gdb <port>", "serve the GDB remote protocol on this TCP port (gdb may attach while the guest runs)", parsePort)
   .option("--gdb-wait", "with --gdb: wait for gdb before the first instruction")
-  .action((guestName: string | undefined, opts) => {
+  .option("--clock <mode>", "guest time: virtual (from the instruction count) or host (follows the host's clock)", parseClock, "virtual")
+  .action(async (guestName: string | undefined, opts) => {
     let image: Uint8Array | undefined, addr = 0, entry: EntryState | undefined, memBytes: number;
     let plan: (() => LoadPlan) | undefined;
     const bytesOf = (f: string) => new Uint8Array(readFileSync(f));
@@ -93,8 +93,10 @@ program
     if (opts.mem) memBytes = opts.mem << 20;
     const out: number[] = [];
     const flush = () => { if (out.length) { process.stdout.write(Buffer.from(out)); out.length = 0; } };
+    if (opts.clock === "host" && opts.gdb !== undefined) fail("--clock host cannot be combined with --gdb");
     const machine = new Machine({
       memBytes,
+      clock: opts.clock,
       onSerial: (b) => { out.push(b); if (b === 10 || out.length > 4096) flush(); },
       onDebugConsole: (b) => { out.push(b); if (b === 10) flush(); },
       onReport: (m) => { flush(); process.stderr.write(`x86rr: ${m}\n`); },
@@ -112,7 +114,7 @@ program
       machine.enter(entry!);
     }
     if (opts.gdb !== undefined) return serveGdb(machine, opts.gdb, !!opts.gdbWait, flush);
-    const end = machine.run(opts.maxInstructions ?? Infinity);
+    const end = await runLive(machine, { clock: opts.clock, maxInstructions: opts.maxInstructions, flush });
     flush();
     if (opts.exitStats) process.stderr.write(machine.vmm.stats.format((p) => machine.io.nameAt(p)) + "\n");
     const icount = machine.cpu.icount;
@@ -136,6 +138,9 @@ program
         process.stderr.write(`x86rr: guest hung: ${end.reason}\n`);
         process.exitCode = 3;
         break;
+      case "stopped":
+        process.stderr.write(`x86rr: stopped by the user after ${icount} instructions\n`);
+        break;
       default:
         break;
     }
@@ -148,22 +153,6 @@ function guestSpec(name: string): GuestSpec {
   return { name: g.name, image: readGuestImage(g), loadAddress: g.loadAddress, entry: g.entry, memBytes: g.memBytes };
 }
 
-/** The outside world for a recording: the host clock and, optionally, serial input from a file. */
-function hostWorld(serialFile?: string): HostWorld {
-  let pending: Uint8Array | null = serialFile ? new Uint8Array(readFile(serialFile)) : null;
-  return {
-    wallClockMs: () => Date.now(),
-    pollSerial: () => { const p = pending; pending = null; return p; },
-    waitForInput: () => pending !== null,
-  };
-}
-
-function serialSink(): { on: (b: number) => void; flush: () => void } {
-  const out: number[] = [];
-  const flush = () => { if (out.length) { process.stdout.write(Buffer.from(out)); out.length = 0; } };
-  return { on: (b) => { out.push(b); if (b === 10 || out.length > 4096) flush(); }, flush };
-}
-
 program
   .command("record")
   .description("run a bundled guest and record every input into a trace")
@@ -172,17 +161,8 @@ program
   .option("--serial-in <file>", "bytes to type on COM1 (delivered as the guest's UART takes them)")
   .option("--max-instructions <n>", "stop after this many instructions", parseCount)
   .option("--digest-every <n>", "instructions between state digests", parseCount, 1_000_000)
-  .action((name: string, opts) => {
-    const sink = serialSink();
-    const r = recordRun({
-      guest: guestSpec(name), path: opts.output, world: hostWorld(opts.serialIn), createdAt: new Date().toISOString(),
-      maxInstructions: opts.maxInstructions, digestEvery: opts.digestEvery, onSerial: sink.on,
-      onReport: (m) => { sink.flush(); process.stderr.write(`x86rr: ${m}\n`); },
-    });
-    sink.flush();
-    process.stderr.write(`x86rr: recorded ${r.icount} instructions (${r.end.kind}) into ${opts.output}\n`);
-    if (r.end.kind === "exit") process.exitCode = r.end.code >> 1;
-  });
+  .option("--clock <mode>", "guest time: virtual (from the instruction count) or host (follows the host's clock; stored in the trace)", parseClock, "virtual")
+  .action((name: string, opts) => recordCommand(guestSpec(name), opts));
 
 program
   .command("replay")
@@ -191,26 +171,10 @@ program
   .option("--to <icount>", "stop at this instruction count", parseCount)
   .option("-q, --quiet", "do not print the guest's serial output")
   .option("--verify-only", "print only the verdict")
-  .action((path: string, opts) => {
-    const sink = serialSink();
-    const quiet = opts.quiet || opts.verifyOnly;
-    const r = replayRun({
-      path, to: opts.to, image: (n) => guestSpec(n).image,
-      onSerial: quiet ? undefined : sink.on,
-      onReport: quiet ? undefined : (m) => { sink.flush(); process.stderr.write(`x86rr: ${m}\n`); },
-    });
-    sink.flush();
-    if (r.divergence) {
-      const d = r.divergence;
-      process.stderr.write(`x86rr: DIVERGED between icount ${d.lastGood} and ${d.at}: ${d.what}\n`);
-      for (const line of d.registers) process.stderr.write(`  ${line}\n`);
-      process.exitCode = 1;
-    } else if (r.incomplete) {
-      process.stderr.write(`x86rr: replayed ${r.icount} instructions, ${r.digestsVerified} digests verified; ${r.incomplete}\n`);
-    } else {
-      process.stderr.write(`x86rr: replay identical: ${r.icount} instructions, ${r.digestsVerified} digests verified${r.recordedEnd ? `, ended as recorded (${r.recordedEnd})` : ""}\n`);
-    }
-  });
+  .option("--snapshot-every <n>", "save a snapshot every N instructions into TRACE.snapshots (listed by info)", parseCount)
+  .option("--from-snapshot <icount>", "start from the saved snapshot at or before this icount", (v: string) => (v === "0" ? 0 : parseCount(v)))
+  .option("--print-digest", "print the final whole-machine digest")
+  .action((path: string, opts) => replayCommand(path, opts, (n) => guestSpec(n).image));
 
 program
   .command("gdb")
@@ -227,7 +191,7 @@ program
   .requiredOption("--until <predicate>", "the condition to find, e.g. 'serial:/RACE/' or 'mem:counter:u32 < mem:ops:u32'")
   .option("--snapshot-every <n>", "instructions between snapshots of the forward pass", parseCount)
   .option("--port <port>", "TCP port to suggest for gdb", parsePort)
-  .action((path: string, opts) => { process.exitCode = runBisect(path, { until: opts.until, snapshotEvery: opts.snapshotEvery, port: opts.port }); });
+  .action(async (path: string, opts) => { process.exitCode = await runBisect(path, { until: opts.until, snapshotEvery: opts.snapshotEvery, port: opts.port }); });
 
 program
   .command("diff")
@@ -243,7 +207,7 @@ program
   .action((path: string) => {
     const reader = TraceReader.open(path, { salvage: true });
     try {
-      process.stdout.write(formatDescription(describeTrace(reader)) + "\n");
+      process.stdout.write(formatDescription(describeTrace(reader)) + snapshotStoreLines(path) + "\n");
     } finally {
       reader.close();
     }

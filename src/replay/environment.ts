@@ -5,11 +5,23 @@
 //
 // Inputs today: the wall-clock time that initialises the RTC (RTC_TIME at icount 0) and serial
 // bytes for COM1 (SERIAL_IN, logged when the UART actually accepts them, so an overrun on the host
-// side can never make replay differ). Host-clock timers (--clock host) will enter here too.
+// side can never make replay differ), and with --clock host the host's monotonic time, sampled at
+// slice boundaries (HOST_TIME; src/replay/host-clock.ts says how guest time follows it).
 
 import type { TraceEvent } from "./trace-events.js";
 import { EventKind } from "./trace-events.js";
 import type { TraceWriter } from "./trace-writer.js";
+
+/** The host's monotonic clock (--clock host). */
+export interface HostClock {
+  /** Host monotonic time in ns, from any origin. */
+  nowNs(): number;
+  /**
+   * The guest is idle until host time `ns` (its next timer deadline): block until then or until
+   * input may have arrived. Used by synchronous drivers (tests); the CLI waits asynchronously.
+   */
+  idleUntil(ns: number): void;
+}
 
 /** The live outside world, as the CLI (or a test's script) provides it. */
 export interface HostWorld {
@@ -22,6 +34,10 @@ export interface HostWorld {
    * no more input will ever come (end of a script or file, or no input attached).
    */
   waitForInput(): boolean;
+  /** The host's monotonic clock; required by --clock host. */
+  hostClock?: HostClock;
+  /** The user asked to stop (the console's Ctrl-A x); polled at slice boundaries. */
+  stopRequested?(): boolean;
 }
 
 export type EnvMode = "live" | "record" | "replay";
@@ -38,6 +54,9 @@ export class Environment {
   /** Host bytes accepted from the world but not yet taken by the guest's UART (live/record). */
   private serialQueue: number[] = [];
   private pending: TraceEvent | undefined;
+  /** Host monotonic time when the session started: guest time 0 (record/live with a host clock). */
+  private readonly hostOrigin: number;
+  private lastHostNs = 0;
 
   private constructor(
     readonly mode: EnvMode,
@@ -46,6 +65,7 @@ export class Environment {
     private readonly events: Iterator<TraceEvent> | undefined,
   ) {
     if (events) this.advance();
+    this.hostOrigin = world?.hostClock ? world.hostClock.nowNs() : 0;
   }
 
   static live(world: HostWorld): Environment {
@@ -123,6 +143,36 @@ export class Environment {
   /** Record/live: the guest waits for input; true if the host may still provide some. */
   waitForInput(): boolean {
     return this.mode !== "replay" && (this.serialQueue.length > 0 || this.world!.waitForInput());
+  }
+
+  /**
+   * Host time at `icount`, ns since the session started, never less than the previous sample.
+   * Record/live: sampled from the host clock and logged (HOST_TIME); replay: from the trace.
+   */
+  hostTimeNs(icount: number): number {
+    if (this.mode === "replay") {
+      const e = this.pending;
+      if (!e || e.kind !== EventKind.HOST_TIME || e.icount !== icount)
+        throw new ReplayMismatch(icount, `expected a host time sample here, the trace has ${e ? `event kind ${e.kind} at ${e.icount}` : "no more events"}`);
+      this.advance();
+      return e.payload[0];
+    }
+    const clock = this.world!.hostClock;
+    if (!clock) throw new Error("the host clock mode needs a HostWorld with a hostClock");
+    const ns = Math.max(this.lastHostNs, Math.floor(clock.nowNs() - this.hostOrigin));
+    this.lastHostNs = ns;
+    this.writer?.append(icount, EventKind.HOST_TIME, [ns]);
+    return ns;
+  }
+
+  /** The host monotonic time (the host clock's own origin) at which session time reaches `ns`. */
+  hostDeadline(ns: number): number {
+    return this.hostOrigin + ns;
+  }
+
+  /** Record/live: the user asked the session to stop. */
+  stopRequested(): boolean {
+    return this.mode !== "replay" && this.world!.stopRequested?.() === true;
   }
 
   /** Bytes the host sent that the guest has not taken yet (record/live). */

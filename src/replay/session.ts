@@ -9,10 +9,11 @@
 // register diff; `mem` is the 64-bit memory digest.
 
 import { Eflags } from "../cpu/constants.js";
-import { EmulatorBug } from "../cpu/fault.js";
 import { Machine, MACHINE_SEMANTICS_VERSION, type EntryState, type RunEnd } from "../vmx/machine.js";
-import { CPU_WORDS, cpuWords, MemoryDigest } from "./digest.js";
+import { CPU_WORDS, MemoryDigest } from "./digest.js";
 import { Environment, ReplayMismatch, type HostWorld } from "./environment.js";
+import { applyHostTime } from "./host-clock.js";
+import { deliverSerial, digestPayload, driveSync, endText, Recorder, type ClockMode } from "./recorder.js";
 import { restoreMachine, type MachineState } from "./snapshot.js";
 import { EventKind, type TraceEvent } from "./trace-events.js";
 import { imageRecord, semanticsMismatch, TraceError, type TraceHeader } from "./trace-format.js";
@@ -27,6 +28,8 @@ export interface GuestSpec {
   entry: EntryState;
   memBytes: number;
   nsPerInstruction?: number;
+  /** Default "virtual". */
+  clock?: ClockMode;
 }
 
 export interface Outputs {
@@ -44,7 +47,7 @@ export interface RecordOptions extends Outputs {
   maxInstructions?: number;
   /** Instructions between DIGEST events (default 1,000,000). */
   digestEvery?: number;
-  /** Instructions between polls of the host for input (default 100,000). */
+  /** Instructions per slice: between polls of the host for input and host time samples (default 100,000; 20,000 with the host clock). */
   pollEvery?: number;
   writer?: TraceWriterOptions;
 }
@@ -59,19 +62,11 @@ export interface SessionResult {
   machine: Machine;
 }
 
-function endText(end: RunEnd): string {
-  switch (end.kind) {
-    case "exit": return `exit ${end.code}`;
-    case "shutdown": return `shutdown: ${end.reason}`;
-    case "hung": return `hung: ${end.reason}`;
-    default: return end.kind;
-  }
-}
-
 function buildMachine(guest: GuestSpec, epochMs: number, out: Outputs): Machine {
   const m = new Machine({
     memBytes: guest.memBytes,
     nsPerInstruction: guest.nsPerInstruction ?? 1,
+    clock: guest.clock ?? "virtual",
     epochSeconds: Math.floor(epochMs / 1000),
     onSerial: out.onSerial,
     onDebugConsole: out.onDebugConsole,
@@ -82,72 +77,49 @@ function buildMachine(guest: GuestSpec, epochMs: number, out: Outputs): Machine 
   return m;
 }
 
-function digestPayload(m: Machine, memory: MemoryDigest): { cpu: Uint8Array; mem: Uint8Array; pages: number } {
-  const pages = memory.update(m.cpu);
-  const w = cpuWords(m.cpu);
-  return { cpu: new Uint8Array(w.buffer.slice(0)), mem: memory.value(), pages };
-}
-
-/** Feeds COM1 the serial bytes the Environment has for the current icount, as many as its receiver takes. */
-function deliverSerial(m: Machine, env: Environment): number {
-  const uart = m.platform.com1;
-  const bytes = env.serialInput(m.cpu.icount, uart.rxRoom());
-  if (!bytes) return 0;
-  for (const b of bytes) {
-    if (!uart.receive(b)) throw new EmulatorBug(`UART refused a byte it had room for at icount ${m.cpu.icount}`);
-  }
-  return bytes.length;
-}
-
-/** Records a run of `guest` into `path`. */
-export function recordRun(o: RecordOptions): SessionResult {
-  const header: TraceHeader = {
+/** The trace header `recordRun` writes for `guest`. */
+export function recordHeader(guest: GuestSpec, createdAt: string): TraceHeader {
+  return {
     semanticsVersion: MACHINE_SEMANTICS_VERSION,
     machine: {
-      guest: o.guest.name, memBytes: o.guest.memBytes, nsPerInstruction: o.guest.nsPerInstruction ?? 1,
-      loadAddress: o.guest.loadAddress, entry: o.guest.entry, clock: "virtual",
+      guest: guest.name, memBytes: guest.memBytes, nsPerInstruction: guest.nsPerInstruction ?? 1,
+      loadAddress: guest.loadAddress, entry: guest.entry, clock: guest.clock ?? "virtual",
     },
-    images: [imageRecord(o.guest.name, o.guest.image)],
-    createdAt: o.createdAt,
+    images: [imageRecord(guest.name, guest.image)],
+    createdAt,
     tags: {},
   };
-  const writer = new TraceWriter(o.path, header, o.writer);
+}
+
+/** Starts a recording of `guest` into `path`: the Recorder to drive (synchronously or not), then finish(). */
+export function startRecording(o: RecordOptions): Recorder {
+  const writer = new TraceWriter(o.path, recordHeader(o.guest, o.createdAt), o.writer);
   try {
     const env = Environment.record(o.world, writer);
     const m = buildMachine(o.guest, env.epochMs(), o);
-    const memory = new MemoryDigest(m.mem);
-    const digestEvery = o.digestEvery ?? 1_000_000, pollEvery = o.pollEvery ?? 100_000;
-    const limit = o.maxInstructions ?? Infinity;
-    let nextDigest = digestEvery;
-    let end: RunEnd;
-    for (;;) {
-      const icount = m.cpu.icount;
-      const stop = Math.min(limit, nextDigest, icount + pollEvery);
-      end = m.run(stop - icount);
-      if (m.cpu.icount >= nextDigest) {
-        writer.append(m.cpu.icount, EventKind.DIGEST, digestPayload(m, memory));
-        nextDigest = m.cpu.icount + digestEvery;
-      }
-      if (deliverSerial(m, env) > 0 && end.kind === "hung") continue;
-      if (end.kind === "limit" && m.cpu.icount < limit) continue;
-      // A guest halted with interrupts on and no timer armed waits for input, if any may come
-      // and its UART has room for it (with none, a host backlog would be waited on forever).
-      if (end.kind === "hung" && (m.cpu.flags & Eflags.IF) !== 0) {
-        let delivered = 0;
-        while (delivered === 0 && m.platform.com1.rxRoom() > 0 && env.waitForInput()) delivered = deliverSerial(m, env);
-        if (delivered > 0) continue;
-      }
-      break;
-    }
-    const final = digestPayload(m, memory);
-    writer.append(m.cpu.icount, EventKind.DIGEST, final);
-    writer.append(m.cpu.icount, EventKind.END, { reason: endText(end) });
-    writer.close({ instructions: m.cpu.icount });
-    return { end, icount: m.cpu.icount, finalCpu: new Int32Array(final.cpu.buffer), finalMem: final.mem, machine: m };
+    return new Recorder(m, env, { clock: o.guest.clock ?? "virtual", writer, maxInstructions: o.maxInstructions, digestEvery: o.digestEvery, slice: o.pollEvery });
   } catch (e) {
     writer.abandon();
     throw e;
   }
+}
+
+/** Closes a recording the Recorder finished (or abandons the trace when `error`). */
+export function finishRecording(r: Recorder, reason?: string): SessionResult {
+  const final = r.finish(reason)!;
+  return { end: r.end, icount: r.m.cpu.icount, finalCpu: new Int32Array(final.cpu.buffer), finalMem: final.mem, machine: r.m };
+}
+
+/** Records a run of `guest` into `path`, waiting for input and host time through the HostWorld's blocking calls. */
+export function recordRun(o: RecordOptions): SessionResult {
+  const r = startRecording(o);
+  try {
+    driveSync(r, () => r.env.waitForInput(), (ns) => o.world.hostClock?.idleUntil(ns));
+  } catch (e) {
+    r.abandon();
+    throw e;
+  }
+  return finishRecording(r);
 }
 
 export interface ReplayOptions extends Outputs {
@@ -161,6 +133,9 @@ export interface ReplayOptions extends Outputs {
    * where the events at its icount were not yet handled, e.g. a replay stopped by `to`).
    */
   from?: MachineState;
+  /** Calls `onSnapshot` every `snapshotEvery` instructions (at multiples of it), before the events at that icount. */
+  snapshotEvery?: number;
+  onSnapshot?: (m: Machine) => void;
 }
 
 export interface Divergence {
@@ -206,6 +181,8 @@ function guestFromHeader(h: TraceHeader, image: (name: string) => Uint8Array, fi
   if (!Number.isSafeInteger(mc.memBytes)) throw bad("memBytes");
   if (!Number.isSafeInteger(mc.loadAddress)) throw bad("loadAddress");
   if (typeof mc.entry !== "object" || mc.entry === null) throw bad("entry");
+  const clock = mc.clock ?? "virtual";
+  if (clock !== "virtual" && clock !== "host") throw bad("clock");
   const rec = h.images.find((i) => i.name === mc.guest);
   if (!rec) throw new TraceError(file, 0, `header: no image record for guest ${mc.guest}`);
   const bytes = image(mc.guest);
@@ -214,7 +191,7 @@ function guestFromHeader(h: TraceHeader, image: (name: string) => Uint8Array, fi
     throw new TraceError(file, 0, `image ${mc.guest} differs from the one recorded: trace has ${rec.size} bytes sha256 ${rec.sha256}, given ${actual.size} bytes sha256 ${actual.sha256}`);
   return {
     name: mc.guest, image: bytes, loadAddress: mc.loadAddress as number, entry: mc.entry as EntryState,
-    memBytes: mc.memBytes as number, nsPerInstruction: (mc.nsPerInstruction as number) ?? 1,
+    memBytes: mc.memBytes as number, nsPerInstruction: (mc.nsPerInstruction as number) ?? 1, clock,
   };
 }
 
@@ -235,6 +212,14 @@ export function replayRun(o: ReplayOptions): ReplayResult {
     }
     const memory = new MemoryDigest(m.mem);
     const to = o.to ?? Infinity;
+    const every = o.onSnapshot && o.snapshotEvery ? o.snapshotEvery : Infinity;
+    let nextSnapshot = every === Infinity ? Infinity : (Math.floor(m.cpu.icount / every) + 1) * every;
+    // HOST_TIME bookkeeping: a second sample at one icount means the recorder ran the machine in between.
+    let hostTimeAt = -1, ranSinceHostTime = false;
+    const run = (n: number): RunEnd => {
+      ranSinceHostTime = true;
+      return m.run(n);
+    };
     let end: RunEnd | null = null, verified = 0;
     const status = reader.status;
     for (;;) {
@@ -244,9 +229,14 @@ export function replayRun(o: ReplayOptions): ReplayResult {
         return { icount: m.cpu.icount, end, recordedEnd: null, digestsVerified: verified, divergence: null, incomplete, machine: m };
       }
       if (e.icount < m.cpu.icount) throw new ReplayMismatch(m.cpu.icount, `trace event of kind ${e.kind} at icount ${e.icount} is in the past`);
+      if (m.cpu.icount >= nextSnapshot) {
+        o.onSnapshot!(m);
+        nextSnapshot = (Math.floor(m.cpu.icount / every) + 1) * every;
+      }
       if (e.icount > m.cpu.icount) {
-        const target = Math.min(e.icount, to);
-        end = m.run(target - m.cpu.icount);
+        const target = Math.min(e.icount, to, nextSnapshot);
+        end = run(target - m.cpu.icount);
+        if (m.cpu.icount < e.icount && m.cpu.icount === nextSnapshot && end.kind === "limit") continue;
         if (m.cpu.icount >= to) return { icount: m.cpu.icount, end, recordedEnd: null, digestsVerified: verified, divergence: null, incomplete: null, machine: m };
         if (m.cpu.icount < e.icount) {
           return {
@@ -256,6 +246,10 @@ export function replayRun(o: ReplayOptions): ReplayResult {
         }
         continue;
       }
+      // The recorder runs the machine after every host time sample (and the serial input that
+      // follows it): an event after them at the same icount comes after that run, which retired
+      // nothing (the guest stayed halted) but counted a HLT exit and may have ended the guest.
+      if (hostTimeAt === m.cpu.icount && !ranSinceHostTime && e.kind !== EventKind.SERIAL_IN) end = run(0);
       switch (e.kind) {
         case EventKind.DIGEST: {
           const now = digestPayload(m, memory);
@@ -280,7 +274,13 @@ export function replayRun(o: ReplayOptions): ReplayResult {
           // interrupts on (it may wake it). When that run retired nothing (the guest stayed
           // halted, yet idle time passed and timers fired), the next event has this same icount.
           const next = env.peek();
-          if (m.cpu.halted && (m.cpu.flags & Eflags.IF) !== 0 && next !== undefined && next.icount === m.cpu.icount) end = m.run(0);
+          if (guest.clock !== "host" && m.cpu.halted && (m.cpu.flags & Eflags.IF) !== 0 && next !== undefined && next.icount === m.cpu.icount) end = run(0);
+          break;
+        }
+        case EventKind.HOST_TIME: {
+          applyHostTime(m, env.hostTimeNs(m.cpu.icount));
+          hostTimeAt = m.cpu.icount;
+          ranSinceHostTime = false;
           break;
         }
         case EventKind.END:

@@ -1,6 +1,8 @@
 // Trace event kinds: one table row per kind (number, name, payload shape, payload check).
 // Payloads of frequent input kinds are msgpack arrays (small); rare kinds are maps (self-describing).
-// Adding a kind or changing a payload shape changes the format: bump FORMAT_VERSION (trace-format.ts).
+// Changing a payload shape changes the format: bump FORMAT_VERSION (trace-format.ts). A new kind
+// number is additive (every older trace still reads and replays): no bump; an older x86rr
+// reports the new number as an unknown kind.
 
 export const enum EventKind {
   // Inputs from the outside world, handed to the guest through the Environment.
@@ -13,6 +15,7 @@ export const enum EventKind {
   MMIO_IN = 7,
   ENTROPY = 8,
   HOST_DATA = 9,
+  HOST_TIME = 10,
   // Recording structure.
   DIGEST = 64,
   SNAPSHOT = 65,
@@ -39,6 +42,8 @@ export interface EventPayloads {
   [EventKind.ENTROPY]: [bytes: Uint8Array];
   /** Any other host-provided data, tagged by its source. */
   [EventKind.HOST_DATA]: [source: string, bytes: Uint8Array];
+  /** Host monotonic time (ns since the recording started) sampled at a slice boundary (--clock host). */
+  [EventKind.HOST_TIME]: [ns: number];
   /** Hash of CPU state and of memory pages written since the previous digest. */
   [EventKind.DIGEST]: { cpu: Uint8Array; mem: Uint8Array; pages: number };
   /** Full machine state; `encoding` names how `state` is serialised/compressed. */
@@ -79,6 +84,7 @@ export const EVENT_KINDS: readonly KindRow[] = [
   { kind: EventKind.MMIO_IN, name: "MMIO_IN", check: (p) => tuple(p, 3) && u(p[0], SAFE) && size(p[1]) && u(p[2], U32) },
   { kind: EventKind.ENTROPY, name: "ENTROPY", check: (p) => tuple(p, 1) && bin(p[0]) },
   { kind: EventKind.HOST_DATA, name: "HOST_DATA", check: (p) => tuple(p, 2) && typeof p[0] === "string" && bin(p[1]) },
+  { kind: EventKind.HOST_TIME, name: "HOST_TIME", check: (p) => tuple(p, 1) && u(p[0], SAFE) },
   { kind: EventKind.DIGEST, name: "DIGEST", check: (p) => map(p) && bin(p.cpu) && bin(p.mem) && u(p.pages, SAFE) },
   { kind: EventKind.SNAPSHOT, name: "SNAPSHOT", check: (p) => map(p) && typeof p.encoding === "string" && bin(p.state) },
   { kind: EventKind.MARK, name: "MARK", check: (p) => map(p) && typeof p.label === "string" },

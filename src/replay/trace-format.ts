@@ -34,7 +34,8 @@ import { Packr } from "msgpackr";
 import { crc32 } from "./crc32.js";
 
 /** Bump this when the layout of the file header, header record, chunk frames, event tuples,
- *  event kinds or payload shapes, footer or trailer changes. */
+ *  payload shapes, footer or trailer changes (so older traces no longer read). A new event kind
+ *  is additive: no bump (docs/trace-format.md, Event kinds). */
 export const FORMAT_VERSION = 1;
 
 export const FILE_MAGIC = Uint8Array.of(0x58, 0x38, 0x36, 0x52, 0x52, 0x00, 0x54, 0x52); // "X86RR\0TR"

@@ -30,6 +30,12 @@ export interface MachineConfig {
   memBytes: number;
   /** Guest ns per retired instruction in the virtual clock mode. */
   nsPerInstruction?: number;
+  /**
+   * "host": guest time also follows host-time samples the session applies between runs
+   * (src/replay/host-clock.ts), so an idle HLT ends the run ({ kind: "idle" }) instead of skipping
+   * time. Default "virtual".
+   */
+  clock?: "virtual" | "host";
   /** RTC time of day at guest time 0, seconds since 1970 (from the Environment; fixed in tests). */
   epochSeconds?: number;
   cpuModel?: CpuModel;
@@ -62,6 +68,7 @@ export type RunEnd =
   /** The guest powered the machine off (ACPI S5). */
   | { kind: "poweroff" }
   | { kind: "hung"; reason: string }
+  | { kind: "idle" }
   | { kind: "stopped" };
 
 /** How the CPU starts: real mode at CS:IP, or flat 32-bit protected mode (as multiboot defines). */
@@ -186,6 +193,7 @@ export class Machine {
         const next = clock.nextDeadlineIcount();
         if ((cpu.flags & Eflags.IF) === 0) return { kind: "hung", reason: `HLT with interrupts disabled at ${cpu.whereText()}` };
         if (next === Infinity) return { kind: "hung", reason: `HLT with no timer armed to wake it at ${cpu.whereText()}` };
+        if (this.config.clock === "host") return { kind: "idle" };
         // Skip idle guest time to the earliest deadline; it fires at the current icount.
         const at = this.earliestDeadlineNs();
         this.time.idleUntil(cpu.icount, at);

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { HostWorld } from "../../src/replay/environment.js";
+import type { HostClock, HostWorld } from "../../src/replay/environment.js";
 import { recordRun, type GuestSpec, type SessionResult } from "../../src/replay/session.js";
 import { EventKind } from "../../src/replay/trace-events.js";
 import { TraceReader } from "../../src/replay/trace-reader.js";
@@ -28,6 +28,39 @@ export interface Schedule {
   pieces: number[][];
   pollEvery: number;
   digestEvery: number;
+  /** --clock host: the scripted host clock (absent: virtual clock). */
+  host?: HostJitter;
+}
+
+/**
+ * A jittery host clock: the i-th reading advances it by steps[i % steps.length] ns (a host that is
+ * sometimes fast, sometimes descheduled); an idle wait until t leaves it at t + overshoot[j % n]
+ * (a sleep that wakes late).
+ */
+export interface HostJitter {
+  origin: number;
+  steps: number[];
+  overshoot: number[];
+}
+
+export const arbHostJitter: fc.Arbitrary<HostJitter> = fc.record({
+  origin: fc.nat({ max: 2 ** 50 }),
+  steps: fc.array(fc.oneof(fc.nat({ max: 2000 }), fc.integer({ min: 2001, max: 2_000_000 }), fc.integer({ min: 2_000_001, max: 50_000_000 })), { minLength: 1, maxLength: 8 }),
+  overshoot: fc.array(fc.oneof(fc.constant(0), fc.nat({ max: 100_000 }), fc.nat({ max: 20_000_000 })), { minLength: 1, maxLength: 4 }),
+});
+
+export function jitterClock(j: HostJitter): HostClock & { readings: number; waits: number[] } {
+  let now = j.origin;
+  const c = {
+    readings: 0,
+    waits: [] as number[],
+    nowNs: () => (now += j.steps[c.readings++ % j.steps.length]),
+    idleUntil: (ns: number) => {
+      c.waits.push(ns);
+      now = Math.max(now, ns) + j.overshoot[c.waits.length % j.overshoot.length];
+    },
+  };
+  return c;
 }
 
 const byte = (terminator: number) =>
@@ -57,6 +90,7 @@ export const arbSchedule = (terminator: number): fc.Arbitrary<Schedule> =>
 export function scriptedWorld(s: Schedule): HostWorld {
   let poll = 0, waits = 0;
   return {
+    ...(s.host ? { hostClock: jitterClock(s.host) } : {}),
     wallClockMs: () => s.epochMs,
     pollSerial: () => {
       if (poll > s.pieces.length + 100_000) throw new Error(`pollSerial called ${poll} times with ${s.pieces.length} pieces: the record loop spins`);
@@ -78,7 +112,8 @@ export interface Case {
 
 function scheduleText(s: Schedule): string {
   const piece = (p: number[]) => (p.length ? JSON.stringify(Buffer.from(p).toString("latin1")) : "·");
-  return `schedule: epochMs=${s.epochMs} pollEvery=${s.pollEvery} digestEvery=${s.digestEvery}\n  pieces per poll: [${s.pieces.map(piece).join(", ")}]`;
+  const host = s.host ? `\n  host clock: ${JSON.stringify(s.host)}` : "";
+  return `schedule: epochMs=${s.epochMs} pollEvery=${s.pollEvery} digestEvery=${s.digestEvery}\n  pieces per poll: [${s.pieces.map(piece).join(", ")}]${host}`;
 }
 
 /** A case that prints as its nasm source, its machine settings and its schedule. */
@@ -92,6 +127,15 @@ export function makeCase(program: GuestProgram, schedule: Schedule): Case {
 }
 
 export const arbCase: fc.Arbitrary<Case> = arbProgram.chain((program) => arbSchedule(program.terminator).map((schedule) => makeCase(program, schedule)));
+
+/**
+ * Cases recorded with --clock host under a jittery scripted host clock. Slices of at least 41
+ * instructions: a host slower than one timer period per slice interrupts every slice (as a real
+ * overloaded host would), and a slice shorter than the IRQ handler would never let the guest on.
+ */
+export const arbHostCase: fc.Arbitrary<Case> = arbProgram.chain((program) =>
+  fc.tuple(arbSchedule(program.terminator), arbHostJitter).map(([schedule, host]) =>
+    makeCase(program, { ...schedule, pollEvery: Math.max(41, schedule.pollEvery), host })));
 
 const latin1 = (s: string) => [...Buffer.from(s, "latin1")];
 
@@ -121,7 +165,7 @@ export const REGRESSIONS: Case[] = [
 
 export function guestSpec(c: Case): GuestSpec {
   const e = guestEntry(c.program);
-  return { name: "generated", image: assemble(c.source), loadAddress: e.loadAddress, entry: e.entry, memBytes: e.memBytes, nsPerInstruction: c.program.nsPerInstruction };
+  return { name: "generated", image: assemble(c.source), loadAddress: e.loadAddress, entry: e.entry, memBytes: e.memBytes, nsPerInstruction: c.program.nsPerInstruction, clock: c.schedule.host ? "host" : "virtual" };
 }
 
 /** Serial (COM1) and port 0xE9 output, tagged, in order. */

@@ -63,6 +63,7 @@ export const arbKindPayload: fc.Arbitrary<[EventKind, unknown]> = fc.oneof(
   fc.tuple(fc.constant(EventKind.MMIO_IN), fc.tuple(fc.nat({ max: 2 ** 36 }), size, u32)),
   fc.tuple(fc.constant(EventKind.ENTROPY), fc.tuple(bytes(16))),
   fc.tuple(fc.constant(EventKind.HOST_DATA), fc.tuple(fc.string({ maxLength: 12 }), bytes(64))),
+  fc.tuple(fc.constant(EventKind.HOST_TIME), fc.tuple(fc.maxSafeNat())),
   fc.tuple(fc.constant(EventKind.DIGEST), fc.record({ cpu: bytes(32), mem: bytes(32), pages: fc.nat() })),
   fc.tuple(fc.constant(EventKind.SNAPSHOT), fc.record({ encoding: fc.constantFrom("raw", "deflate"), state: bytes(3000) })),
   fc.tuple(fc.constant(EventKind.MARK), fc.record({ label: fc.string({ maxLength: 20 }) })),
