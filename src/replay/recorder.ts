@@ -4,7 +4,9 @@
 // (src/cli/console.ts) awaits them, so the terminal keeps being read while the guest runs.
 //
 // One step: run ≤ `slice` instructions (stopping at the next digest point) → DIGEST if due →
-// [wait, when the guest is idle] → HOST_TIME sample (host clock) → SERIAL_IN (what the UART takes).
+// [wait, when the guest is idle] → HOST_TIME sample (host clock: at the end of a slice or an idle
+// wait, not at a digest point inside a slice) → SERIAL_IN (what the UART takes; in host mode only
+// with a sample).
 // Replay (session.ts) relies on this order: at one icount, DIGEST, then HOST_TIME, then SERIAL_IN;
 // a second HOST_TIME at the same icount means the recorder ran the machine in between (a run
 // that retired nothing: the guest stayed halted).
@@ -81,6 +83,8 @@ export class Recorder {
   private readonly limit: number;
   private nextDigest: number;
   private waiting: Need = Need.RUN;
+  /** Host mode: icount of the last host time sample (slices are counted from it, not from digest points). */
+  private sampledAt = 0;
 
   constructor(readonly m: Machine, readonly env: Environment, private readonly o: RecorderOptions) {
     this.memory = o.writer ? new MemoryDigest(m.mem) : undefined;
@@ -94,7 +98,8 @@ export class Recorder {
   step(): Need {
     const m = this.m, env = this.env;
     const icount = m.cpu.icount;
-    const end = (this.end = m.run(Math.min(this.limit, this.nextDigest, icount + this.slice) - icount));
+    const sliceEnd = (this.o.clock === "host" ? this.sampledAt : icount) + this.slice;
+    const end = (this.end = m.run(Math.min(this.limit, this.nextDigest, sliceEnd) - icount));
     if (m.cpu.icount >= this.nextDigest) {
       this.o.writer!.append(m.cpu.icount, EventKind.DIGEST, digestPayload(m, this.memory!));
       this.nextDigest = m.cpu.icount + this.digestEvery;
@@ -110,7 +115,8 @@ export class Recorder {
       if (end.kind === "idle") return this.wait(Need.WAIT_UNTIL);
       if (idleNoTimer) return env.serialBacklog > 0 ? this.afterWait() : this.wait(Need.WAIT_INPUT);
       if (end.kind === "hung") return Need.DONE;
-      return this.afterWait();
+      // A digest point inside a slice is not a slice boundary: no sample there.
+      return m.cpu.icount >= sliceEnd ? this.afterWait() : Need.RUN;
     }
     if (deliverSerial(m, env) > 0 && end.kind === "hung") return Need.RUN;
     if (end.kind === "limit" && m.cpu.icount < this.limit) return Need.RUN;
@@ -138,6 +144,7 @@ export class Recorder {
 
   /** Host mode: the time sample, then serial input; the machine runs next. */
   private afterWait(): Need {
+    this.sampledAt = this.m.cpu.icount;
     sampleHostTime(this.m, this.env);
     deliverSerial(this.m, this.env);
     return Need.RUN;
