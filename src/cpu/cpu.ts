@@ -9,6 +9,7 @@ import type { CpuHost } from "./host.js";
 import { HostMemory, PhysicalMap } from "./memory.js";
 import { Tlb, TlbBit, Xl, type AccessWatch } from "./mmu.js";
 import { HANDLERS } from "./ops/index.js";
+import { BlockCache, BLOCK_ARENA_RECORDS, BLOCK_HOT } from "./blocks.js";
 import { deliverException, deliverExternal, EV_TRAP_DB } from "./system/interrupts.js";
 import { DR6_BS, instructionBreakpoints, noteDebugException } from "./system/debug.js";
 import { MsrFile } from "./system/msr.js";
@@ -105,9 +106,15 @@ export class Cpu {
   startEip = 0;
   startEsp = 0;
   /** Decoded instruction records (see decoder.ts): the cache slots, then the scratch record. */
-  readonly dec = new Int32Array(DEC_SCRATCH + Rec.STRIDE);
+  readonly dec = new Int32Array(DEC_SCRATCH + Rec.STRIDE + BLOCK_ARENA_RECORDS * Rec.STRIDE);
   readonly decTag = new Int32Array(DCACHE_SLOTS).fill(-1);
   readonly decGen = new Int32Array(DCACHE_SLOTS);
+  /** Compiled basic blocks (blocks.ts), keyed like the decode cache; their records follow the scratch record. */
+  readonly blocks = new BlockCache(DCACHE_SLOTS, DEC_SCRATCH + Rec.STRIDE);
+  /** Set while the block compiler decodes ahead: decoding must not report anything. */
+  quietDecode = false;
+  /** Run compiled blocks (false: interpret every instruction; tests compare the two). */
+  useBlocks = true;
   /** Address of a read-modify-write operand between its read and its write (ops/operands.ts). */
   rmwSeg = 0;
   rmwOff = 0;
@@ -264,6 +271,7 @@ export class Cpu {
     const dec = this.dec, regs = this.regs, tlbFlags = this.tlb.flags, tlbHost = this.tlb.host;
     const decTag = this.decTag, decGen = this.decGen, codeGen = this.mem.codeGen;
     const handlers = HANDLERS; // a local: an imported binding is re-checked on every use
+    const blocks = this.blocks;
     while (this.icount < until && this.attention === 0) {
       const eip = this.eip;
       this.startEip = eip;
@@ -275,6 +283,23 @@ export class Cpu {
         const h = tlbHost[vpn] + (lin & 0xfff);
         const slot = h & DCACHE_MASK;
         const tag = this.code32 ? h | 0x80000000 : h;
+        if (!this.csLimitChecked && this.useBlocks) {
+          const bf = blocks.fn[slot];
+          if (bf !== undefined && blocks.tag[slot] === tag && blocks.gen[slot] === codeGen[h >>> 12]) {
+            if (this.icount + blocks.len[slot] <= until) {
+              bf(this);
+              continue;
+            }
+          } else if (++blocks.heat[slot] >= BLOCK_HOT) {
+            blocks.heat[slot] = 0;
+            blocks.compile(this, slot, tag, lin, h);
+            const cf = blocks.fn[slot];
+            if (cf !== undefined && blocks.tag[slot] === tag && this.icount + blocks.len[slot] <= until) {
+              cf(this);
+              continue;
+            }
+          }
+        }
         d = slot * Rec.STRIDE;
         if (decTag[slot] === tag && decGen[slot] === codeGen[h >>> 12]) {
           if (this.csLimitChecked && (eip >>> 0) + (dec[d + Rec.LEN] & 0xff) - 1 > this.csLimitU) raise(Exc.GP, 0);
@@ -378,6 +403,7 @@ export class Cpu {
 
   /** An opcode with no table entry: reported once per opcode, then #UD. */
   noteUndefined(opcode: number, modrm: number, why = "undefined opcode"): void {
+    if (this.quietDecode) return;
     const key = `u${opcode}:${modrm < 0 ? "" : (modrm >> 3) & 7}:${why}`;
     if (this.reported.has(key)) return;
     this.reported.add(key);

@@ -1,0 +1,137 @@
+// Compiled basic blocks: the fast path's second tier. A run of straight-line instructions (ALU,
+// MOV, PUSH/POP, shifts, SETcc/CMOVcc, ...) ending in any one instruction (a branch, a string
+// instruction, anything that may change mode, CS, paging or IF) is decoded once into records of
+// its own and turned into one JavaScript function that calls each handler in turn. V8 then sees
+// one call site per instruction, always calling the same handler, and can inline it; the
+// per-instruction dispatch, TLB probe and decode-cache check of the interpreter loop disappear.
+//
+// The function does exactly what the interpreter loop does for each instruction (startEip /
+// startEsp for fault rollback, EIP advanced before the handler, icount after it) and returns
+// to the loop after any instruction that sets `attention` or modifies the block's own code
+// page, so execution, faults and interrupt points are identical instruction for instruction.
+// Blocks are keyed like the decode cache (host-physical address of the first byte, plus the
+// code size); they never cross a page, and all offsets are relative to EIP at entry, so the same
+// physical code reached through two linear aliases runs correctly.
+
+import type { Cpu } from "./cpu.js";
+import { decode, IMPL_NAMES, Rec } from "./decoder.js";
+import { FAULT } from "./fault.js";
+import { HANDLERS } from "./ops/index.js";
+
+/** Records available to blocks (each Rec.STRIDE ints in cpu.dec after the scratch record). */
+export const BLOCK_ARENA_RECORDS = 1 << 18;
+/** Longest block, in instructions. */
+const MAX_BLOCK = 48;
+/** Executions of a start address before a block is compiled for it. */
+export const BLOCK_HOT = 12;
+
+/**
+ * Table names whose instructions always fall through to the next instruction and change
+ * nothing the block relies on (CS, EIP beyond the fall-through, mode, paging, IF/TF, the
+ * TLB): a block continues after them. Anything else ends the block.
+ */
+const STRAIGHT_LINE = new RegExp(
+  "^op_(" + [
+    "0[0-5]", "0[89a-d]", "1[0-5]", "1[89a-d]", "2[0-57-9a-d]", "2f", "3[0-57-9a-d]", "3f",
+    "4[0-9a-f]", "5[0-9a-f]", "6[01]", "6[89ab]", "8[0-3]_[0-7]", "8[4-9a-d]", "8f_0",
+    "9[0-9bc]", "9[ef]", "a[0-3]", "a[89]", "b[0-9a-f]", "c[01]_[0-7]", "c[67]_0", "c[89]",
+    "d[0-3]_[0-7]", "d[45]", "f5", "f[67]_[0-7]", "f[89cd]", "fe_[01]", "ff_[016]",
+    "0f_[49][0-9a-f]", "0f_a[345bcdf]", "0f_b[01367bcdef]", "0f_ba_[4-7]", "0f_c[01]", "0f_c7_1", "0f_c[89a-f]",
+  ].join("|") + ")(_mem|_reg|_r[0-7])?$",
+);
+
+/** Per implementation id: 1 if a block continues after it. */
+const CONTINUES = new Uint8Array(IMPL_NAMES.length);
+for (let id = 0; id < IMPL_NAMES.length; id++) CONTINUES[id] = STRAIGHT_LINE.test(IMPL_NAMES[id]) ? 1 : 0;
+
+export type BlockFn = (cpu: Cpu) => void;
+
+/** The block cache, direct-mapped like the decode cache. */
+export class BlockCache {
+  readonly fn: (BlockFn | undefined)[];
+  readonly tag: Int32Array;
+  readonly gen: Int32Array;
+  readonly len: Int32Array;
+  readonly heat: Uint8Array;
+  /** Next free record in the arena (a record index). */
+  private next = 0;
+
+  constructor(slots: number, readonly arenaBase: number) {
+    this.fn = new Array<BlockFn | undefined>(slots).fill(undefined);
+    this.tag = new Int32Array(slots).fill(-1);
+    this.gen = new Int32Array(slots);
+    this.len = new Int32Array(slots);
+    this.heat = new Uint8Array(slots);
+  }
+
+  /** Forgets every block (snapshot restore, arena full). */
+  clear(): void {
+    this.fn.fill(undefined);
+    this.tag.fill(-1);
+    this.heat.fill(0);
+    this.next = 0;
+  }
+
+  /**
+   * Compiles the block starting at the current CS:EIP, whose first byte is at host address `h`
+   * (linear `lin`), into `slot`. Leaves the CPU's architectural state unchanged; gives up
+   * (leaving the slot empty) when the first instruction cannot be decoded.
+   */
+  compile(cpu: Cpu, slot: number, tag: number, lin: number, h: number): void {
+    if (this.next + MAX_BLOCK > BLOCK_ARENA_RECORDS) this.clear();
+    const dec = cpu.dec;
+    const e = cpu.eip;
+    const code32 = cpu.code32;
+    const ds: number[] = [];
+    const ends: number[] = [];
+    let off = 0;
+    cpu.quietDecode = true;
+    try {
+      for (let k = 0; k < MAX_BLOCK; k++) {
+        const pageOff = (lin + off) & 0xfff;
+        // Decoding may only touch this page: an instruction that could cross into the next one
+        // (which might not be mapped) is left to the interpreter.
+        if (pageOff + 15 > 4096) break;
+        const d = this.arenaBase + (this.next + k) * Rec.STRIDE;
+        cpu.eip = code32 ? (e + off) | 0 : (e + off) & 0xffff;
+        try {
+          decode(cpu, d);
+        } catch (x) {
+          if (x !== FAULT) throw x;
+          break;
+        }
+        off += dec[d + Rec.LEN] & 0xff;
+        if (!code32 && e + off > 0xffff) break; // IP would wrap: leave it to the interpreter
+        ds.push(d);
+        ends.push(off);
+        if (CONTINUES[dec[d] >> 2] === 0) break;
+      }
+    } finally {
+      cpu.eip = e;
+      cpu.quietDecode = false;
+    }
+    if (ds.length === 0) return;
+    this.next += ds.length;
+    const page = h >>> 12;
+    const mem = cpu.mem;
+    if (mem.codePage[page] === 0) {
+      mem.codePage[page] = 1;
+      cpu.tlb.revokeWrite(page);
+    }
+    const gen = mem.codeGen[page];
+    const wrap = code32 ? "| 0" : "& 0xffff";
+    let src = "return function block(cpu) {\nconst regs = cpu.regs, e = cpu.eip;\n";
+    for (let k = 0; k < ds.length; k++) {
+      const start = k === 0 ? "e" : `(e + ${ends[k - 1]}) ${wrap}`;
+      src += `cpu.startEip = ${start}; cpu.startEsp = regs[4]; cpu.eip = (e + ${ends[k]}) ${wrap}; h${k}(cpu, ${ds[k]}); cpu.icount++;\n`;
+      if (k < ds.length - 1) src += `if (cpu.attention !== 0 || codeGen[${page}] !== ${gen}) return;\n`;
+    }
+    src += "};";
+    const names = ds.map((_, k) => `h${k}`);
+    const make = new Function("codeGen", ...names, src) as (...a: unknown[]) => BlockFn;
+    this.fn[slot] = make(mem.codeGen, ...ds.map((d) => HANDLERS[dec[d]]));
+    this.tag[slot] = tag;
+    this.gen[slot] = gen;
+    this.len[slot] = ds.length;
+  }
+}

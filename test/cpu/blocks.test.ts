@@ -1,0 +1,134 @@
+// Compiled basic blocks (src/cpu/blocks.ts) must be invisible: the same instructions retire at
+// the same icounts with the same effects as when every instruction is interpreted. Checked on
+// generated loops (hot enough to be compiled) run in random slices, on self-modifying code
+// inside a block, and on a fault in the middle of a block.
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Cpu } from "../../src/cpu/cpu.js";
+import { getEflags } from "../../src/cpu/flags.js";
+import { flat32, load, makeCpu } from "./harness.js";
+
+const CODE = 0x1000, SCRATCH = 0x8000, COUNTER = 0x7000;
+
+/** One straight-line instruction, register operands drawn from EAX, ECX, EDX, EBX, ESI, EDI; EBP points at scratch memory. */
+const regArb = fc.constantFrom(0, 1, 2, 3, 6, 7);
+const insnArb: fc.Arbitrary<number[]> = fc.oneof(
+  fc.tuple(fc.constantFrom(0x01, 0x09, 0x11, 0x19, 0x21, 0x29, 0x31, 0x39, 0x85, 0x89), regArb, regArb).map(([op, s, d]) => [op, 0xc0 | (s << 3) | d]),
+  fc.tuple(regArb, regArb).map(([d, s]) => [0x0f, 0xaf, 0xc0 | (d << 3) | s]),
+  fc.tuple(fc.integer({ min: 0, max: 7 }), regArb, fc.integer({ min: 0, max: 31 })).map(([g, r, n]) => [0xc1, 0xc0 | (g << 3) | r, n]),
+  fc.tuple(fc.integer({ min: 0, max: 15 }), regArb, regArb).map(([cc, d, s]) => [0x0f, 0x40 | cc, 0xc0 | (d << 3) | s]),
+  fc.tuple(fc.integer({ min: 0, max: 15 }), fc.constantFrom(0, 1, 2, 3)).map(([cc, r]) => [0x0f, 0x90 | cc, 0xc0 | r]),
+  fc.tuple(fc.constantFrom(0x40, 0x48), regArb).map(([op, r]) => [op | r]),
+  fc.tuple(regArb, fc.integer()).map(([r, v]) => [0xb8 | r, v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24]),
+  fc.tuple(regArb, regArb, fc.integer({ min: 0, max: 3 }), fc.integer({ min: -128, max: 127 })).map(([d, i, s, disp]) => [0x8d, 0x44 | (d << 3), (s << 6) | (i << 3) | d, disp & 0xff]),
+  fc.tuple(fc.constantFrom(0x01, 0x29, 0x31, 0x89, 0x8b, 0x03, 0x2b), regArb, fc.integer({ min: 0, max: 15 })).map(([op, r, k]) => [op, 0x45 | (r << 3), k * 4]),
+  fc.tuple(regArb, regArb).map(([a, b]) => [0x50 | a, 0x58 | b]),
+  fc.constantFrom([0xf8], [0xf9], [0xf5], [0x99], [0x98], [0x9f], [0x0f, 0xc8]),
+);
+
+/** body; dec dword [COUNTER]; jnz body; hlt */
+function loopProgram(body: number[][]): number[] {
+  const b = body.flat();
+  const dec = [0xff, 0x0d, COUNTER & 0xff, (COUNTER >> 8) & 0xff, 0, 0];
+  const back = -(b.length + dec.length + 6);
+  return [...b, ...dec, 0x0f, 0x85, back & 0xff, (back >> 8) & 0xff, (back >> 16) & 0xff, (back >>> 24) & 0xff, 0xf4];
+}
+
+function state(cpu: Cpu) {
+  return {
+    regs: Array.from(cpu.regs), eip: cpu.eip, eflags: getEflags(cpu), icount: cpu.icount,
+    scratch: Array.from(cpu.mem.bytes.subarray(SCRATCH - 64, SCRATCH + 64)),
+  };
+}
+
+function setup(program: number[], regs: number[], iterations: number, useBlocks: boolean) {
+  const { cpu, mem } = makeCpu();
+  load(mem, CODE, program);
+  mem.bytes.set([iterations & 0xff, iterations >> 8, 0, 0], COUNTER);
+  flat32(cpu, CODE, 0x6000);
+  for (let r = 0; r < 8; r++) if (r !== 4 && r !== 5) cpu.regs[r] = regs[r];
+  cpu.regs[5] = SCRATCH;
+  cpu.useBlocks = useBlocks;
+  return cpu;
+}
+
+describe("compiled blocks are invisible", () => {
+  it("generated loops (run 40 times, so compiled), in random run slices → registers, EFLAGS, memory and icount equal to interpreting every instruction", () => {
+    fc.assert(
+      fc.property(
+        fc.array(insnArb, { minLength: 1, maxLength: 30 }),
+        fc.array(fc.integer(), { minLength: 8, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 20 }),
+        (body, regs, slices) => {
+          const program = loopProgram(body);
+          const ref = setup(program, regs, 40, false);
+          ref.run(1_000_000);
+          const jit = setup(program, regs, 40, true);
+          let k = 0;
+          while (!jit.halted && jit.icount < 1_000_000) jit.run(jit.icount + slices[k++ % slices.length]);
+          expect(jit.blocks.fn.some((f) => f !== undefined)).toBe(true);
+          expect(state(jit)).toEqual(state(ref));
+        },
+      ),
+      { numRuns: 150, seed: 0x5eed },
+    );
+  });
+
+  it("an instruction rewriting the immediate of a later MOV in its own block → the next instruction sees the new byte, every iteration", () => {
+    // 1000: inc byte [0x1008]      fe 05 08 10 00 00
+    // 1006: mov al, imm8           b0 00    (imm at 0x1007... see below)
+    // The store targets the MOV's immediate, which executes right after it.
+    const body = [[0xfe, 0x05, 0x0d, 0x10, 0x00, 0x00], [0xb4, 0x00], [0x00, 0xe3]]; // inc [0x100d]; mov ah,0; add bl,ah
+    // Offsets: inc at 0x1000 (6 bytes), mov ah at 0x1006 (imm at 0x1007)... patch the address below.
+    const flat = loopProgram(body);
+    const imm = CODE + 7;
+    flat[2] = imm & 0xff; flat[3] = (imm >> 8) & 0xff;
+    const ref = setup(flat, [0, 0, 0, 0, 0, 0, 0, 0], 30, false);
+    ref.run(100_000);
+    const jit = setup(flat, [0, 0, 0, 0, 0, 0, 0, 0], 30, true);
+    jit.run(100_000);
+    // AH takes 1, 2, ..., 30 in turn; BL accumulates their sum mod 256.
+    expect(ref.regs[3] & 0xff).toBe((30 * 31) / 2 & 0xff);
+    expect(state(jit)).toEqual(state(ref));
+  });
+
+  it("a #PF in the middle of a compiled block → EIP and ESP of the faulting instruction, icount of the instructions before it", () => {
+    // Paging on; the loop pushes and pops, then reads [esi] where ESI walks up into an unmapped page.
+    const build = (useBlocks: boolean) => {
+      const { cpu, mem } = makeCpu();
+      const pd = 0x100000, pt = 0x101000;
+      const w32 = (a: number, v: number) => { mem.bytes[a] = v & 0xff; mem.bytes[a + 1] = (v >> 8) & 0xff; mem.bytes[a + 2] = (v >> 16) & 0xff; mem.bytes[a + 3] = v >>> 24; };
+      w32(pd, pt | 3);
+      for (let i = 0; i < 0x20; i++) w32(pt + i * 4, (i << 12) | 3); // 0-0x1fffff... first 128 KiB mapped
+      // 1000: push eax; add esi,0x400; mov eax,[esi]; pop ecx; inc edx; jmp 1000
+      load(mem, CODE, [0x50, 0x81, 0xc6, 0x00, 0x04, 0x00, 0x00, 0x8b, 0x06, 0x59, 0x42, 0xeb, 0xf3]);
+      // IDT at 0x3000 with a #PF gate to a HLT at 0x2000.
+      load(mem, 0x2000, [0xf4]);
+      const gate = (off: number) => [off & 0xff, off >> 8, 0x08, 0, 0, 0x8e, 0, 0];
+      load(mem, 0x3000 + 14 * 8, gate(0x2000));
+      // GDT at 0x4000: 0x08 flat code, 0x10 flat data.
+      load(mem, 0x4008, [0xff, 0xff, 0, 0, 0, 0x9a, 0xcf, 0, 0xff, 0xff, 0, 0, 0, 0x92, 0xcf, 0]);
+      flat32(cpu, CODE, 0x6000);
+      cpu.gdtrBase = 0x4000; cpu.gdtrLimit = 0x17;
+      cpu.idtrBase = 0x3000; cpu.idtrLimit = 0x7ff;
+      cpu.cr3 = pd;
+      cpu.cr0 |= 0x80000000;
+      cpu.updateMode();
+      cpu.flushTlb(false);
+      cpu.useBlocks = useBlocks;
+      cpu.run(10_000);
+      return cpu;
+    };
+    const ref = build(false), jit = build(true);
+    expect(ref.cr2 >>> 0).toBe(0x20000);
+    expect(jit.cr2 >>> 0).toBe(ref.cr2 >>> 0);
+    expect(state(jit)).toEqual(state(ref));
+    // Stopped in the handler's HLT; the frame holds error code 0 (not present, read, supervisor),
+    // the EIP of the MOV (0x1007) and CS; ESP before the fault was 0x5ffc (after the PUSH).
+    expect(jit.eip).toBe(0x2001);
+    const frame = Array.from(new Uint32Array(jit.mem.bytes.slice(jit.regs[4], jit.regs[4] + 16).buffer));
+    expect(frame).toEqual([0, 0x1007, 0x08, frame[3]]);
+    expect(jit.regs[4]).toBe(0x5ffc - 16);
+  });
+});
