@@ -27,4 +27,6 @@ export interface CpuHost {
   shutdown(cpu: Cpu, reason: string): void;
   /** A diagnostic for the user (something unimplemented, once per kind). */
   report(cpu: Cpu, message: string): void;
+  /** PAUSE (F3 90), the spin-wait hint: the machine may let guest time pass. Absent: a NOP. */
+  pause?(cpu: Cpu): void;
 }

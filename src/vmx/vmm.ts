@@ -31,6 +31,8 @@ export interface VmmOptions {
   tscPerNs?: number;
   /** Diagnostics for the user (unimplemented instructions, MSRs, ports), once each. */
   report: (message: string) => void;
+  /** PAUSE executed (the machine charges it guest time). */
+  onPause?: () => void;
 }
 
 export class Vmm implements CpuHost {
@@ -58,6 +60,10 @@ export class Vmm implements CpuHost {
   ioOut(cpu: Cpu, port: number, size: number, value: number): void {
     this.stats.io(port, true);
     this.o.io.write(port, size, value, this.pc(cpu));
+  }
+
+  pause(_cpu: Cpu): void {
+    this.o.onPause?.();
   }
 
   cpuid(cpu: Cpu): void {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findGuest, readGuestImage } from "../../src/cli/guests.js";
 import { ExitReason } from "../../src/vmx/exit-reasons.js";
-import { Machine } from "../../src/vmx/machine.js";
+import { Machine, PAUSE_NS } from "../../src/vmx/machine.js";
 
 function bootBundled(name: string, max = 10_000_000) {
   const g = findGuest(name)!;
@@ -98,6 +98,40 @@ irq0: inc bx
     expect(m.vmm.stats.byReason[ExitReason.EXTERNAL_INTERRUPT]).toBe(10);
     // The guest halted each time: far fewer instructions than 10 ms of guest time at 1 ns each.
     expect(m.cpu.icount).toBeLessThan(2000);
+  });
+});
+
+describe("PAUSE in the virtual clock", () => {
+  it("rdtsc; 1000 × pause; rdtsc → the TSC advanced by the instructions retired plus 1000 × PAUSE_NS; NOP (90 without F3) costs nothing extra", () => {
+    const img = assemble(`
+      bits 16
+      org 0x7c00
+      rdtsc
+      mov esi, eax
+      mov cx, 1000
+    l1: pause
+      loop l1
+      rdtsc
+      sub eax, esi
+      mov [0x600], eax
+      rdtsc
+      mov esi, eax
+      mov cx, 1000
+    l2: nop
+      loop l2
+      rdtsc
+      sub eax, esi
+      mov [0x604], eax
+      mov al, 0
+      out 0xf4, al
+    `);
+    const m = new Machine({ memBytes: 1 << 20 });
+    m.loadBytes(0x7c00, img);
+    m.enter({ mode: "real16", cs: 0, ip: 0x7c00 });
+    expect(m.run(100_000)).toEqual({ kind: "exit", code: 1 });
+    // Between the two RDTSCs: mov esi, mov cx, 1000 × (pause, loop), rdtsc → 2003 instructions.
+    expect(m.mem.view.getUint32(0x600, true)).toBe(2003 + 1000 * PAUSE_NS);
+    expect(m.mem.view.getUint32(0x604, true)).toBe(2003);
   });
 });
 

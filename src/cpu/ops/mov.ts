@@ -70,7 +70,9 @@ defineOp("op_87", (cpu, d) => {
   cpu.regs[g] = a;
 });
 // 90 nop (also F3 90 pause)   91-97 xchg Zv,eAX
-defineOp("op_90", () => {});
+defineOp("op_90", (cpu, d) => {
+  if ((cpu.dec[d + Rec.LEN] & Pfx.REP) !== 0) cpu.host.pause?.(cpu);
+});
 // 0F 18-1F nop Ev (multi-byte NOP and the prefetch hints): no register change, no memory access.
 for (let op = 0x18; op <= 0x1f; op++) defineOp(`op_0f_${hex(op)}`, () => {});
 for (let r = 1; r < 8; r++) {
