@@ -52,19 +52,21 @@ function defineAluBlock(op: number): void {
   const base = op << 3;
   const h = (n: number) => `op_${(base + n).toString(16).padStart(2, "0")}`;
   const store = op !== ALU_CMP;
+  // CMP only reads its destination: no write probe, so a read-only page does not fault.
+  const rd8 = store ? readRmw8 : readRm8, rd16 = store ? readRmw16 : readRm16, rd32 = store ? readRmw32 : readRm32;
   // op Eb,Gb
   defineOp(h(0), (cpu, d) => {
-    const a = readRmw8(cpu, d);
+    const a = rd8(cpu, d);
     const r = f(cpu, 7, 0xff, a, getReg8(cpu, regField(cpu, d)));
     if (store) writeRmw8(cpu, d, r);
   });
   // op Ev,Gv
   defineOp(h(1), (cpu, d) => {
-    const a = readRmw16(cpu, d);
+    const a = rd16(cpu, d);
     const r = f(cpu, 15, 0xffff, a, cpu.regs[regField(cpu, d)]);
     if (store) writeRmw16(cpu, d, r);
   }, (cpu, d) => {
-    const a = readRmw32(cpu, d);
+    const a = rd32(cpu, d);
     const r = f(cpu, 31, -1, a, cpu.regs[regField(cpu, d)]);
     if (store) writeRmw32(cpu, d, r);
   });
@@ -99,17 +101,17 @@ function defineAluBlock(op: number): void {
   });
   // Group 1: 80 /op Eb,Ib   81 /op Ev,Iz   82 /op Eb,Ib   83 /op Ev,Ibs
   const eb = (cpu: Cpu, d: number) => {
-    const a = readRmw8(cpu, d);
+    const a = rd8(cpu, d);
     const r = f(cpu, 7, 0xff, a, cpu.dec[d + Rec.IMM]);
     if (store) writeRmw8(cpu, d, r);
   };
   const ev16 = (cpu: Cpu, d: number) => {
-    const a = readRmw16(cpu, d);
+    const a = rd16(cpu, d);
     const r = f(cpu, 15, 0xffff, a, cpu.dec[d + Rec.IMM]);
     if (store) writeRmw16(cpu, d, r);
   };
   const ev32 = (cpu: Cpu, d: number) => {
-    const a = readRmw32(cpu, d);
+    const a = rd32(cpu, d);
     const r = f(cpu, 31, -1, a, cpu.dec[d + Rec.IMM]);
     if (store) writeRmw32(cpu, d, r);
   };
