@@ -10,6 +10,7 @@ import { Cr0, Desc, Seg } from "../src/cpu/constants.js";
 import type { CpuHost } from "../src/cpu/host.js";
 import { HostMemory, PhysicalMap } from "../src/cpu/memory.js";
 import { benchGdb } from "./gdb.js";
+import { benchRecordReplay } from "./record-replay.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -79,4 +80,5 @@ function main(): void {
 }
 
 main();
+benchRecordReplay(); // recording overhead, replay speed, trace size (bench/record-replay.ts)
 await benchGdb(); // reverse-stepi latency and reverse-continue speed under gdb (bench/gdb.ts)

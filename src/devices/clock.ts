@@ -6,11 +6,10 @@
 // which that time has been reached, so the run loop can run exactly until
 // nextDeadlineIcount() and then call runDue().
 //
-// Host-clock mode is not built here. It plugs in as another TimeSource: nowNs() would return
-// the host time handed out (and logged) by the recording Environment, and timer expiry would be
-// decided by host time and logged as an injection event at the icount where it was observed, so
-// replay re-fires it at the same icount. Devices do not change: they only ever see ns values and
-// timer callbacks.
+// Host-clock mode (--clock host) uses the same TimeSource (GuestTime): the session moves guest
+// time forward to logged host time samples between runs and calls retime()/runDue()
+// (src/replay/host-clock.ts), so deadlines stay icounts derived from ns. Devices do not change:
+// they only ever see ns values and timer callbacks.
 
 /** Maps instruction counts to guest time. */
 export interface TimeSource {

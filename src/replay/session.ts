@@ -122,6 +122,15 @@ export function recordRun(o: RecordOptions): SessionResult {
   return finishRecording(r);
 }
 
+/** Runs `guest` live (no trace): the same slice loop as a recording, inputs from `world`. */
+export function runLive(o: Outputs & { guest: GuestSpec; world: HostWorld; maxInstructions?: number; pollEvery?: number }): { end: RunEnd; icount: number; machine: Machine } {
+  const env = Environment.live(o.world);
+  const m = buildMachine(o.guest, env.epochMs(), o);
+  const r = new Recorder(m, env, { clock: o.guest.clock ?? "virtual", maxInstructions: o.maxInstructions, slice: o.pollEvery });
+  driveSync(r, () => env.waitForInput(), (ns) => o.world.hostClock?.idleUntil(ns));
+  return { end: r.end, icount: m.cpu.icount, machine: m };
+}
+
 export interface ReplayOptions extends Outputs {
   path: string;
   /** Returns the bytes of a recorded image (the caller finds it; its SHA-256 is checked here). */
