@@ -2,8 +2,8 @@
 // (src/replay/bisect.ts), with the instruction, the registers, and how to open gdb there.
 
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Reg, Seg } from "../cpu/constants.js";
 import { disassembleAt } from "../cpu/disasm.js";
 import { getEflags } from "../cpu/flags.js";
@@ -36,18 +36,19 @@ export function imageOf(name: string): Uint8Array {
   return readGuestImage(g);
 }
 
-/** Loads a js: predicate module synchronously (ES modules through require(esm), Node ≥ 22). */
-function loadJs(path: string): (m: Machine, ctx: unknown) => unknown {
-  const abs = resolve(path);
+/** Imports the module of a js: predicate (before parsing, which is synchronous). */
+async function loadJs(predicate: string): Promise<((m: Machine, ctx: unknown) => unknown) | undefined> {
+  const m = /^\s*js:(.+)$/is.exec(predicate);
+  if (!m) return undefined;
+  const path = m[1].trim();
   let mod: { default?: unknown };
   try {
-    mod = createRequire(import.meta.url)(abs) as { default?: unknown };
+    mod = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
   } catch (e) {
     throw new PredicateError(`js: cannot load ${path}: ${(e as Error).message.split("\n")[0]}`);
   }
-  const f = mod.default ?? mod;
-  if (typeof f !== "function") throw new PredicateError(`js: ${path} must export default a function (machine) => boolean`);
-  return f as (m: Machine, ctx: unknown) => unknown;
+  if (typeof mod.default !== "function") throw new PredicateError(`js: ${path} must export default a function (machine) => boolean`);
+  return mod.default as (m: Machine, ctx: unknown) => unknown;
 }
 
 /** The instruction at the machine's PC, disassembled, with its symbol when known. */
@@ -94,12 +95,13 @@ function progressBar(): { update: Progress; clear: () => void } {
 }
 
 /** Runs the command; returns the process exit code (0 found, 1 never true or divergence). */
-export function runBisect(path: string, o: BisectCliOptions): number {
+export async function runBisect(path: string, o: BisectCliOptions): Promise<number> {
   const t0 = Date.now();
+  const js = await loadJs(o.until);
   const cursor = new TraceCursor(path, { image: imageOf, snapshotEvery: o.snapshotEvery });
   const guest = String((cursor.header.machine as Record<string, unknown>).guest);
   const sym = guestSymbols(guest);
-  const pred = parsePredicate(o.until, { symbol: sym ? (n) => sym.address(n) : undefined, jsModule: loadJs });
+  const pred = parsePredicate(o.until, { symbol: sym ? (n) => sym.address(n) : undefined, jsModule: js ? () => js : undefined });
   const bar = progressBar();
   const { result, stats } = bisect(cursor, pred, bar.update);
   bar.clear();

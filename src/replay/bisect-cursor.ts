@@ -19,7 +19,7 @@ import { TraceReader } from "./trace-reader.js";
 export interface CursorOptions {
   /** The bytes of a recorded image by name (its SHA-256 is checked against the header). */
   image: (name: string) => Uint8Array;
-  /** Instructions between automatic snapshots (default: about 1/100 of the trace, at least 4096). */
+  /** Instructions between automatic snapshots (default: 1/32 of the trace, at least 4096: each snapshot costs about as much as replaying 0.5M instructions). */
   snapshotEvery?: number;
   onReport?: (message: string) => void;
 }
@@ -75,7 +75,7 @@ export class TraceCursor {
     const end = this.events.find((e) => e.kind === EventKind.END);
     this.recordedEnd = end ? (end.payload as { reason: string }).reason : null;
     this.endIcount = end ? end.icount : this.events[this.events.length - 1].icount;
-    this.every = o.snapshotEvery ?? Math.max(4096, Math.ceil(this.endIcount / 100));
+    this.every = o.snapshotEvery ?? Math.max(4096, Math.ceil(this.endIcount / 32));
     const m = new Machine({
       memBytes: mc.memBytes as number, nsPerInstruction: (mc.nsPerInstruction as number) ?? 1,
       epochSeconds: Math.floor((rtc.payload as [number])[0] / 1000), onReport: o.onReport,

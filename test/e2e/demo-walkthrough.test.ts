@@ -5,7 +5,7 @@
 // and gdb's view of registers and memory.
 // Clock: the virtual clock (deterministic), whose default PIT rate makes the demo race.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -91,4 +91,24 @@ describe("README walk-through: the demo's lost update", () => {
     const back = values.slice(4).map((v) => parseInt(v, 16));
     expect(back.some((pc) => pc >= addr.timer_isr && pc < addr.task_a)).toBe(true);
   }, 120_000);
+});
+
+describe("x86rr bisect on the command line", () => {
+  it("js:PATH module (default export reading counter and ops at nm's addresses) → the same icount as the mem: predicate", () => {
+    const js = join(dir, "lost.mjs");
+    writeFileSync(js, `export default (m) => m.mem.view.getUint32(${addr.counter}, true) < m.mem.view.getUint32(${addr.ops}, true);\n`);
+    const a = x86rr(["bisect", trace, "--until", `js:${js}`]);
+    const b = x86rr(["bisect", trace, "--until", "mem:counter:u32 < mem:ops:u32"]);
+    const at = (out: string) => /first true at icount (\d+)/.exec(out)?.[1];
+    expect(a.status).toBe(0);
+    expect(at(a.stdout)).toBeDefined();
+    expect(at(a.stdout)).toBe(at(b.stdout));
+  });
+
+  it("'mem:counter:u64 == 1' → exit 2 and one line on stderr, no stack trace", () => {
+    const r = x86rr(["bisect", trace, "--until", "mem:counter:u64 == 1"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/^x86rr: mem: expected mem:ADDR:u8\|u16\|u32 OP VALUE/);
+  });
 });
