@@ -31,13 +31,15 @@ export function runDiff(pathA: string, pathB: string): number {
   if (r.execution) {
     const e = r.execution, k = e.icount;
     const sym = guestSymbols(String((a.header.machine as Record<string, unknown>).guest));
+    // Name the location only when a label is close below it (a stack byte is not "idt_desc+0xefc82").
+    const near = (a: number) => { const at = sym?.lookup(a); return at && at.offset < 0x100 ? ` <${sym!.describe(a)}>` : ""; };
     say(`execution parts at icount ${k}: the states after instruction ${k - 1} differ`);
     a.seek(k - 1); b.seek(k - 1);
     say(`  instruction ${k - 1}:  A ${instructionAt(a.machine, sym)}`);
     say(`  ${" ".repeat(String(k - 1).length + 13)}B ${instructionAt(b.machine, sym)}`);
     a.seek(k); b.seek(k);
     if (e.registers.length) say(`  registers that differ: ${e.registers.map((x) => `${x.name} ${hex(x.a)} vs ${hex(x.b)}`).join(", ")}`);
-    for (const m of e.memory) say(`  memory differs at physical ${hex(m.addr)} (${m.length} byte${m.length === 1 ? "" : "s"})${sym ? ` <${sym.describe(m.addr)}>` : ""}`);
+    for (const m of e.memory) say(`  memory differs at physical ${hex(m.addr)} (${m.length} byte${m.length === 1 ? "" : "s"})${near(m.addr)}`);
     say(`  A registers at icount ${k}:`);
     for (const l of registerLines(a.machine)) say(`    ${l}`);
     say(`  B registers at icount ${k}:`);

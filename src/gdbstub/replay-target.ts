@@ -4,6 +4,7 @@
 import { EventKind, type TraceEvent } from "../replay/trace-events.js";
 import { imageRecord, semanticsMismatch, TraceError } from "../replay/trace-format.js";
 import { TraceReader } from "../replay/trace-reader.js";
+import { applyHostTime } from "../replay/host-clock.js";
 import { Machine, MACHINE_SEMANTICS_VERSION, type EntryState } from "../vmx/machine.js";
 import { MachineTarget } from "./machine-target.js";
 
@@ -39,14 +40,16 @@ export function openReplayTarget(path: string, o: ReplayTargetOptions): MachineT
   // execution replays intervals forward; their output is not printed again).
   let target: MachineTarget | undefined;
   const fresh = () => target === undefined || target.timeline.isNewHistory();
+  const clock = mc.clock === "host" ? "host" : "virtual";
   const m = new Machine({
-    memBytes: mc.memBytes as number, nsPerInstruction: (mc.nsPerInstruction as number) ?? 1,
+    memBytes: mc.memBytes as number, nsPerInstruction: (mc.nsPerInstruction as number) ?? 1, clock,
     epochSeconds: Math.floor(epochMs / 1000), onReport: o.onReport,
     onSerial: o.onSerial ? (b) => { if (fresh()) o.onSerial!(b); } : undefined,
   });
   m.loadBytes(mc.loadAddress as number, bytes);
   m.enter(mc.entry as EntryState);
-  const serial = events.filter((e) => e.kind === EventKind.SERIAL_IN);
+  // Serial bytes and (--clock host) host time samples, in trace order.
+  const serial = events.filter((e) => e.kind === EventKind.SERIAL_IN || e.kind === EventKind.HOST_TIME);
   const end = events.find((e) => e.kind === EventKind.END);
   const endIcount = end ? end.icount : events.length ? events[events.length - 1].icount : 0;
   target = new MachineTarget(m, {
@@ -55,7 +58,9 @@ export function openReplayTarget(path: string, o: ReplayTargetOptions): MachineT
     inputs: {
       icounts: serial.map((e) => e.icount),
       deliver: (i, machine) => {
-        for (const b of (serial[i].payload as [number, Uint8Array])[1]) machine.platform.com1.receive(b);
+        const e = serial[i];
+        if (e.kind === EventKind.HOST_TIME) applyHostTime(machine, e.payload[0]);
+        else for (const b of (e.payload as [number, Uint8Array])[1]) machine.platform.com1.receive(b);
       },
     },
   });

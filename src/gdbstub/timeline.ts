@@ -97,7 +97,8 @@ export class Timeline {
       const end = m.run(limit);
       if (cpu.icount > this.frontier) this.frontier = cpu.icount;
       if (end.kind === "limit") continue;
-      if (end.kind === "hung" && this.inputPending()) continue;
+      // "idle": a host-clock guest halted until the next recorded host time sample, which is due here.
+      if ((end.kind === "hung" || end.kind === "idle") && this.inputPending()) continue;
       return end;
     }
     return null;

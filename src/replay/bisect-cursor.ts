@@ -11,6 +11,7 @@
 import { Eflags } from "../cpu/constants.js";
 import { Machine, MACHINE_SEMANTICS_VERSION, type EntryState, type RunEnd } from "../vmx/machine.js";
 import { CPU_WORDS, cpuWords, MemoryDigest } from "./digest.js";
+import { applyHostTime } from "./host-clock.js";
 import { SnapshotStore } from "./snapshot-store.js";
 import { EventKind, kindName, type TraceEvent } from "./trace-events.js";
 import { imageRecord, semanticsMismatch, TraceError, type TraceHeader } from "./trace-format.js";
@@ -51,6 +52,10 @@ export class TraceCursor {
   private serialLength = 0;
   /** The furthest icount run so far: serial output before it is logged. */
   private frontier = 0;
+  private readonly hostClock: boolean;
+  /** HOST_TIME bookkeeping, as replayRun: the icount of the last sample, and whether the machine ran since. */
+  private hostTimeAt = -1;
+  private ranSinceHostTime = false;
 
   constructor(readonly file: string, o: CursorOptions) {
     const reader = TraceReader.open(file, { salvage: true });
@@ -76,7 +81,11 @@ export class TraceCursor {
     this.recordedEnd = end ? (end.payload as { reason: string }).reason : null;
     this.endIcount = end ? end.icount : this.events[this.events.length - 1].icount;
     this.every = o.snapshotEvery ?? Math.max(4096, Math.ceil(this.endIcount / 32));
+    const clock = mc.clock ?? "virtual";
+    if (clock !== "virtual" && clock !== "host") throw new TraceError(file, 0, "header: machine.clock is malformed");
+    this.hostClock = clock === "host";
     const m = new Machine({
+      clock,
       memBytes: mc.memBytes as number, nsPerInstruction: (mc.nsPerInstruction as number) ?? 1,
       epochSeconds: Math.floor((rtc.payload as [number])[0] / 1000), onReport: o.onReport,
       onSerial: (b) => this.logSerial(b),
@@ -143,6 +152,7 @@ export class TraceCursor {
       if (best < 0) throw new RangeError(`no snapshot at or before icount ${icount}`);
       this.store.restore(this.machine, best);
       this.next = this.firstEventAtOrAfter(bestAt);
+      this.hostTimeAt = -1;
     }
     this.advanceTo(icount);
   }
@@ -162,6 +172,7 @@ export class TraceCursor {
       const nextSnap = (Math.floor(cpu.icount / this.every) + 1) * this.every;
       const limit = Math.min(target, nextEvent, nextSnap);
       const before = cpu.icount;
+      this.ranSinceHostTime = true;
       const end = m.run(limit - before);
       this.replayed += cpu.icount - before;
       if (cpu.icount > this.frontier) this.frontier = cpu.icount;
@@ -189,6 +200,8 @@ export class TraceCursor {
   private handle(e: TraceEvent): void {
     const m = this.machine;
     this.next++;
+    // As replayRun: the recorder ran the machine after a host time sample, before the next event at that icount.
+    if (this.hostTimeAt === m.cpu.icount && !this.ranSinceHostTime && e.kind !== EventKind.SERIAL_IN) { this.ranSinceHostTime = true; m.run(0); }
     switch (e.kind) {
       case EventKind.DIGEST: {
         this.digest.update(m.cpu);
@@ -206,9 +219,14 @@ export class TraceCursor {
         for (const b of e.payload[1]) uart.receive(b);
         // As replayRun: a guest halted with interrupts on runs its idle time when the recorder did.
         const n = this.events[this.next];
-        if (m.cpu.halted && (m.cpu.flags & Eflags.IF) !== 0 && n !== undefined && n.icount === m.cpu.icount) m.run(0);
+        if (!this.hostClock && m.cpu.halted && (m.cpu.flags & Eflags.IF) !== 0 && n !== undefined && n.icount === m.cpu.icount) { this.ranSinceHostTime = true; m.run(0); }
         break;
       }
+      case EventKind.HOST_TIME:
+        applyHostTime(m, e.payload[0]);
+        this.hostTimeAt = m.cpu.icount;
+        this.ranSinceHostTime = false;
+        break;
       case EventKind.END:
       case EventKind.RTC_TIME:
         break;

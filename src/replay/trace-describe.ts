@@ -83,7 +83,7 @@ export function formatDescription(d: TraceDescription): string {
     `created     ${d.createdAt}`,
     `status      ${d.complete ? "complete" : `INCOMPLETE: ${d.incomplete!.reason}; readable up to offset ${d.incomplete!.offset}, icount ${d.incomplete!.icount}`}`,
     `duration    ${d.instructions} instructions (events from icount ${d.firstIcount} to ${d.lastIcount})`,
-    `guest time  ${d.guestTimeNs === null ? "not derivable from the header (not a virtual-clock trace)" : `${showNs(d.guestTimeNs)} of execution (virtual clock, ${String(d.machine.nsPerInstruction)} ns per instruction), plus any time the guest spent halted`}`,
+    `guest time  ${d.guestTimeNs === null ? `follows the recorded HOST_TIME samples (clock ${JSON.stringify(d.machine.clock)}); not derivable from the header alone` : `${showNs(d.guestTimeNs)} of execution (virtual clock, ${String(d.machine.nsPerInstruction)} ns per instruction), plus any time the guest spent halted`}`,
     `events      ${d.events} in ${d.chunks} chunks${d.events ? `, ${(d.size / d.events).toFixed(1)} bytes/event overall` : ""}`,
   ];
   for (const [name, n] of Object.entries(d.eventsByKind)) lines.push(`  ${name.padEnd(12)}${n}`);

@@ -10,7 +10,7 @@ import { findGuest, guestSymbolFile, readGuestImage } from "../../src/cli/guests
 import { bisect } from "../../src/replay/bisect.js";
 import { TraceCursor } from "../../src/replay/bisect-cursor.js";
 import { parsePredicate, PredicateError } from "../../src/replay/predicate.js";
-import { recordRun, type GuestSpec } from "../../src/replay/session.js";
+import { recordRun, replayRun, type GuestSpec } from "../../src/replay/session.js";
 import { Machine } from "../../src/vmx/machine.js";
 
 const dir = mkdtempSync(join(tmpdir(), "x86rr-bisect-"));
@@ -134,4 +134,24 @@ describe("predicate syntax errors are one line", () => {
       expect((err as Error).message).not.toContain("\n");
     });
   }
+});
+
+describe("bisect on a host-clock trace (HOST_TIME samples)", () => {
+  it("scripted host clock running ahead of the instructions: bisect's icount k is where session.replayRun (to: k) first shows counter < ops, and not at k - 1", () => {
+    const hpath = join(dir, "demo-host.x86rr");
+    let now = 0;
+    // Host time moves 1.5 ms per sample: far ahead of 1 ns/instruction, so the PIT fires often.
+    const hostClock = { nowNs: () => (now += 1_500_000), idleUntil: (ns: number) => { now = Math.max(now, ns); } };
+    const r = recordRun({
+      guest: { ...spec, clock: "host" }, path: hpath, createdAt: "2026-11-23T00:00:00Z", pollEvery: 5_000,
+      world: { hostClock, wallClockMs: () => 1_700_000_000_000, pollSerial: () => null, waitForInput: () => false },
+    });
+    expect(r.end).toEqual({ kind: "exit", code: (0x52 << 1) | 1 });
+    const { result } = bisect(new TraceCursor(hpath, { image }), parsePredicate("mem:counter:u32 < mem:ops:u32", { symbol }));
+    expect(result.kind).toBe("found");
+    const k = (result as { icount: number }).icount;
+    const lost = (to: number) => { const m = replayRun({ path: hpath, image, to }).machine; return u32(m, sym.counter) < u32(m, sym.ops); };
+    expect(lost(k)).toBe(true);
+    expect(lost(k - 1)).toBe(false);
+  });
 });
