@@ -47,11 +47,14 @@ function flatCpu(image: Uint8Array, memBytes: number): { cpu: Cpu; host: BenchHo
 
 interface Figure { name: string; instructions: number; seconds: number; mips: number; cpuMips: number }
 
-function measure(name: string, file: string, memBytes: number, instructions: number): Figure {
+function measure(name: string, file: string, memBytes: number, instructions: number, useBlocks = true): Figure {
   const image = readFileSync(join(root, "guests", file));
   // Warm up the JIT on a short run, then measure a fresh CPU.
-  flatCpu(image, memBytes).cpu.run(2_000_000);
+  const warm = flatCpu(image, memBytes).cpu;
+  warm.useBlocks = useBlocks;
+  warm.run(2_000_000);
   const { cpu, host } = flatCpu(image, memBytes);
+  cpu.useBlocks = useBlocks;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const stop = cpu.run(instructions);
@@ -77,8 +80,19 @@ function main(): void {
   const target = 40;
   for (const f of figures) console.log(`  ${f.name.split(" ")[0]}: ${(f.mips / target).toFixed(2)}x the 40 MIPS target (wall), ${(f.cpuMips / target).toFixed(2)}x per CPU-second`);
   console.log("  (wall figures drop when other processes share the 2 cores; CPU-second figures much less so)");
+  // The same workloads with compiled blocks off: what the second tier (src/cpu/blocks.ts) buys.
+  const plain = [
+    measure("integer, interpreter only", "bench-int.bin", 4 << 20, n, false),
+    measure("paging/memory, interpreter only", "bench-mem.bin", 32 << 20, n, false),
+  ];
+  for (let i = 0; i < plain.length; i++) {
+    console.log(`  ${plain[i].name.padEnd(40)} ${plain[i].cpuMips.toFixed(1).padStart(6)} MIPS per CPU-second; compiled blocks are ${(figures[i].cpuMips / plain[i].cpuMips).toFixed(2)}x that`);
+  }
 }
 
 main();
-benchRecordReplay(); // recording overhead, replay speed, trace size (bench/record-replay.ts)
-await benchGdb(); // reverse-stepi latency and reverse-continue speed under gdb (bench/gdb.ts)
+// `node dist/bench/run.js N --cpu-only`: the interpreter figures alone.
+if (!process.argv.includes("--cpu-only")) {
+  benchRecordReplay(); // recording overhead, replay speed, trace size (bench/record-replay.ts)
+  await benchGdb(); // reverse-stepi latency and reverse-continue speed under gdb (bench/gdb.ts)
+}

@@ -40,9 +40,31 @@ const STRAIGHT_LINE = new RegExp(
   ].join("|") + ")(_mem|_reg|_r[0-7])?$",
 );
 
+/**
+ * Straight-line instructions that access memory without a modrm memory operand (the stack, moffs):
+ * after them, as after any memory operand, the block re-checks attention and its code page.
+ */
+const IMPLICIT_MEMORY = /^op_(5[0-9a-f]|6[018a]|9c|a[0-3]|c[89]|8f_0|ff_6)(_mem|_reg|_r[0-7])?$/;
+/** LEA has a memory-form modrm but never accesses memory. */
+const NO_ACCESS = /^op_8d(_mem)?$/;
+
 /** Per implementation id: 1 if a block continues after it. */
 const CONTINUES = new Uint8Array(IMPL_NAMES.length);
 for (let id = 0; id < IMPL_NAMES.length; id++) CONTINUES[id] = STRAIGHT_LINE.test(IMPL_NAMES[id]) ? 1 : 0;
+/** Per implementation id: 1 if it may access memory whatever its modrm (IMPLICIT_MEMORY), 2 if never (NO_ACCESS). */
+const ACCESS = new Uint8Array(IMPL_NAMES.length);
+for (let id = 0; id < IMPL_NAMES.length; id++) ACCESS[id] = IMPLICIT_MEMORY.test(IMPL_NAMES[id]) ? 1 : NO_ACCESS.test(IMPL_NAMES[id]) ? 2 : 0;
+
+/**
+ * Can the instruction in record `d` touch memory or a device (and so set `attention` or write
+ * code)? Register-only straight-line instructions cannot: the block skips its checks after them.
+ */
+function mayAccess(dec: Int32Array, d: number): boolean {
+  const a = ACCESS[dec[d] >> 2];
+  if (a !== 0) return a === 1;
+  const m = dec[d + Rec.MODRM];
+  return m >= 0 && m < 0xc0;
+}
 
 export type BlockFn = (cpu: Cpu) => void;
 
@@ -124,7 +146,7 @@ export class BlockCache {
     for (let k = 0; k < ds.length; k++) {
       const start = k === 0 ? "e" : `(e + ${ends[k - 1]}) ${wrap}`;
       src += `cpu.startEip = ${start}; cpu.startEsp = regs[4]; cpu.eip = (e + ${ends[k]}) ${wrap}; h${k}(cpu, ${ds[k]}); cpu.icount++;\n`;
-      if (k < ds.length - 1) src += `if (cpu.attention !== 0 || codeGen[${page}] !== ${gen}) return;\n`;
+      if (k < ds.length - 1 && mayAccess(dec, ds[k])) src += `if (cpu.attention !== 0 || codeGen[${page}] !== ${gen}) return;\n`;
     }
     src += "};";
     const names = ds.map((_, k) => `h${k}`);
