@@ -12,13 +12,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findGuest, readGuestImage } from "../src/cli/guests.js";
 import type { HostWorld } from "../src/replay/environment.js";
-import { recordRun, replayRun, runLive, type GuestSpec } from "../src/replay/session.js";
+import { recordRun, replayRun, runLive, type FlatGuest } from "../src/replay/session.js";
 
 const REPS = 5;
 
 interface Workload { guest: string; instructions: number; input?: Uint8Array }
 
-function spec(name: string, clock: "virtual" | "host"): GuestSpec {
+function spec(name: string, clock: "virtual" | "host"): FlatGuest {
   const g = findGuest(name)!;
   return { name: g.name, image: readGuestImage(g), loadAddress: g.loadAddress, entry: g.entry, memBytes: g.memBytes, clock };
 }

@@ -14,6 +14,8 @@ import { TraceCursor } from "../replay/bisect-cursor.js";
 import { parsePredicate, PredicateError } from "../replay/predicate.js";
 import type { Machine } from "../vmx/machine.js";
 import { findGuest, guestSymbolFile, readGuestImage } from "./guests.js";
+import { recordedImages } from "./record-replay.js";
+import type { ImageSource } from "../replay/guest-setup.js";
 
 export interface BisectCliOptions { until: string; snapshotEvery?: number; port?: number }
 
@@ -30,11 +32,11 @@ export function guestSymbols(guestName: string): SymbolTable | undefined {
   }
 }
 
-export function imageOf(name: string): Uint8Array {
+export const imageOf: ImageSource = recordedImages((name) => {
   const g = findGuest(name);
   if (!g) throw new PredicateError(`the trace records guest "${name}", which is not a bundled guest of this x86rr`);
   return readGuestImage(g);
-}
+});
 
 /** Imports the module of a js: predicate (before parsing, which is synchronous). */
 async function loadJs(predicate: string): Promise<((m: Machine, ctx: unknown) => unknown) | undefined> {

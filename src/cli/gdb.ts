@@ -5,6 +5,7 @@
 import type { Machine } from "../vmx/machine.js";
 import { MachineTarget } from "../gdbstub/machine-target.js";
 import { openReplayTarget } from "../gdbstub/replay-target.js";
+import type { ImageSource } from "../replay/guest-setup.js";
 import { GdbServer } from "./gdb-server.js";
 import { SLICE } from "../gdbstub/stub.js";
 import type { StopReason } from "../gdbstub/target.js";
@@ -58,7 +59,7 @@ export async function serveGdb(machine: Machine, port: number, wait: boolean, fl
 }
 
 /** Serves the trace at `path` from icount 0. */
-export async function serveGdbReplay(path: string, port: number, image: (name: string) => Uint8Array, snapshotEvery?: number): Promise<void> {
+export async function serveGdbReplay(path: string, port: number, image: ImageSource, snapshotEvery?: number): Promise<void> {
   const target = openReplayTarget(path, {
     image, snapshotEvery,
     onSerial: (b) => process.stdout.write(Buffer.of(b)),

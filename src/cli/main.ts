@@ -6,7 +6,7 @@ import "source-map-support/register.js";
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
 import { Machine, type EntryState } from "../vmx/machine.js";
-import type { GuestSpec } from "../replay/session.js";
+import type { FlatGuest } from "../replay/guest-setup.js";
 import { TraceError } from "../replay/trace-format.js";
 import { TraceReader } from "../replay/trace-reader.js";
 import { describe as describeTrace, formatDescription } from "../replay/trace-describe.js";
@@ -19,7 +19,7 @@ import { loadBzImage } from "../loaders/bzimage.js";
 import { loadMultiboot } from "../loaders/multiboot.js";
 import { ImageError } from "../loaders/image-error.js";
 import { PlacementError, type LoadPlan } from "../loaders/plan.js";
-import { parseClock, recordCommand, replayCommand, runLive, snapshotStoreLines } from "./record-replay.js";
+import { loaderGuest, parseClock, recordCommand, recordedImages, replayCommand, runLive, snapshotStoreLines } from "./record-replay.js";
 
 function parseCount(v: string): number {
   const n = Number(v.replace(/_/g, ""));
@@ -146,8 +146,8 @@ program
     }
   });
 
-/** The guest named on the command line, as a GuestSpec (bundled guests only, for now). */
-function guestSpec(name: string): GuestSpec {
+/** The bundled guest named on the command line. */
+function guestSpec(name: string): FlatGuest {
   const g = findGuest(name);
   if (!g) fail(`no bundled guest named "${name}"; choose one of: ${BUNDLED_GUESTS.map((x) => x.name).join(", ")}`);
   return { name: g.name, image: readGuestImage(g), loadAddress: g.loadAddress, entry: g.entry, memBytes: g.memBytes };
@@ -155,14 +155,29 @@ function guestSpec(name: string): GuestSpec {
 
 program
   .command("record")
-  .description("run a bundled guest and record every input into a trace")
-  .argument("<guest>", `bundled guest: ${BUNDLED_GUESTS.map((g) => g.name).join(", ")}`)
+  .description("run a guest (bundled, or a kernel by --kernel/--multiboot) and record every input into a trace")
+  .argument("[guest]", `bundled guest: ${BUNDLED_GUESTS.map((g) => g.name).join(", ")}`)
+  .option("--kernel <file>", "boot a Linux bzImage (32-bit boot protocol); its path and SHA-256 go into the trace")
+  .option("--initrd <file>", "initrd / initramfs for --kernel")
+  .option("--append <cmdline>", "kernel command line for --kernel or --multiboot")
+  .option("--multiboot <file>", "boot a multiboot v1 kernel (ELF or a.out kludge)")
+  .option("--module <file>", "multiboot module (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option("--mem <MiB>", "guest RAM in MiB for --kernel/--multiboot (default 256)", parseCount)
   .requiredOption("-o, --output <trace>", "trace file to write (.x86rr)")
   .option("--serial-in <file>", "bytes to type on COM1 (delivered as the guest's UART takes them)")
   .option("--max-instructions <n>", "stop after this many instructions", parseCount)
   .option("--digest-every <n>", "instructions between state digests", parseCount, 1_000_000)
   .option("--clock <mode>", "guest time: virtual (from the instruction count) or host (follows the host's clock; stored in the trace)", parseClock, "virtual")
-  .action((name: string, opts) => recordCommand(guestSpec(name), opts));
+  .action((name: string | undefined, opts) => {
+    if (opts.kernel || opts.multiboot || opts.initrd || opts.module.length || opts.append !== undefined || opts.mem !== undefined) {
+      if (name !== undefined) fail(`give a bundled guest or --kernel/--multiboot, not both ("${name}")`);
+      const g = loaderGuest(opts);
+      if (typeof g === "string") fail(g);
+      return recordCommand(g, opts);
+    }
+    if (name === undefined) fail("expected a bundled guest, --kernel FILE or --multiboot FILE");
+    return recordCommand(guestSpec(name), opts);
+  });
 
 program
   .command("replay")
@@ -174,7 +189,9 @@ program
   .option("--snapshot-every <n>", "save a snapshot every N instructions into TRACE.snapshots (listed by info)", parseCount)
   .option("--from-snapshot <icount>", "start from the saved snapshot at or before this icount", (v: string) => (v === "0" ? 0 : parseCount(v)))
   .option("--print-digest", "print the final whole-machine digest")
-  .action((path: string, opts) => replayCommand(path, opts, (n) => guestSpec(n).image));
+  .option("--kernel <file>", "the recorded kernel image, instead of its recorded path (SHA-256 checked)")
+  .option("--initrd <file>", "the recorded initrd, instead of its recorded path (SHA-256 checked)")
+  .action((path: string, opts) => replayCommand(path, opts, recordedImages((n) => guestSpec(n).image, opts)));
 
 program
   .command("gdb")
@@ -182,7 +199,9 @@ program
   .argument("<trace>", "trace file (.x86rr)")
   .requiredOption("--port <port>", "TCP port to listen on (0 picks a free one)", parsePort)
   .option("--snapshot-every <n>", "instructions between reverse-execution snapshots", parseCount)
-  .action((path: string, opts) => serveGdbReplay(path, opts.port, (n) => guestSpec(n).image, opts.snapshotEvery));
+  .option("--kernel <file>", "the recorded kernel image, instead of its recorded path (SHA-256 checked)")
+  .option("--initrd <file>", "the recorded initrd, instead of its recorded path (SHA-256 checked)")
+  .action((path: string, opts) => serveGdbReplay(path, opts.port, recordedImages((n) => guestSpec(n).image, opts), opts.snapshotEvery));
 
 program
   .command("bisect")

@@ -9,17 +9,18 @@
 // once, the first time the timeline runs through it, so "output so far" is known at any k.
 
 import { Eflags } from "../cpu/constants.js";
-import { Machine, MACHINE_SEMANTICS_VERSION, type EntryState, type RunEnd } from "../vmx/machine.js";
+import { MACHINE_SEMANTICS_VERSION, type Machine, type RunEnd } from "../vmx/machine.js";
 import { CPU_WORDS, cpuWords, MemoryDigest } from "./digest.js";
 import { applyHostTime } from "./host-clock.js";
 import { SnapshotStore } from "./snapshot-store.js";
 import { EventKind, kindName, type TraceEvent } from "./trace-events.js";
-import { imageRecord, semanticsMismatch, TraceError, type TraceHeader } from "./trace-format.js";
+import { guestFromHeader, machineForGuest, type ImageSource } from "./guest-setup.js";
+import { semanticsMismatch, TraceError, type TraceHeader } from "./trace-format.js";
 import { TraceReader } from "./trace-reader.js";
 
 export interface CursorOptions {
-  /** The bytes of a recorded image by name (its SHA-256 is checked against the header). */
-  image: (name: string) => Uint8Array;
+  /** The bytes of a recorded image (its SHA-256 is checked against the header). */
+  image: ImageSource;
   /** Instructions between automatic snapshots (default: 1/32 of the trace, at least 4096: each snapshot costs about as much as replaying 0.5M instructions). */
   snapshotEvery?: number;
   onReport?: (message: string) => void;
@@ -68,30 +69,15 @@ export class TraceCursor {
     } finally {
       reader.close();
     }
-    const mc = this.header.machine as Record<string, unknown>;
-    if (typeof mc.guest !== "string" || !Number.isSafeInteger(mc.memBytes) || !Number.isSafeInteger(mc.loadAddress) || typeof mc.entry !== "object" || mc.entry === null)
-      throw new TraceError(file, 0, "header: machine description is missing or malformed");
-    const rec = this.header.images.find((i) => i.name === mc.guest);
-    const bytes = o.image(mc.guest);
-    const actual = imageRecord(mc.guest, bytes);
-    if (!rec || rec.sha256 !== actual.sha256 || rec.size !== actual.size) throw new TraceError(file, 0, `image ${mc.guest} differs from the one recorded`);
+    const guest = guestFromHeader(this.header, file, o.image);
     const rtc = this.events[0];
     if (!rtc || rtc.kind !== EventKind.RTC_TIME || rtc.icount !== 0) throw new TraceError(file, 0, "the trace does not start with the RTC time");
     const end = this.events.find((e) => e.kind === EventKind.END);
     this.recordedEnd = end ? (end.payload as { reason: string }).reason : null;
     this.endIcount = end ? end.icount : this.events[this.events.length - 1].icount;
     this.every = o.snapshotEvery ?? Math.max(4096, Math.ceil(this.endIcount / 32));
-    const clock = mc.clock ?? "virtual";
-    if (clock !== "virtual" && clock !== "host") throw new TraceError(file, 0, "header: machine.clock is malformed");
-    this.hostClock = clock === "host";
-    const m = new Machine({
-      clock,
-      memBytes: mc.memBytes as number, nsPerInstruction: (mc.nsPerInstruction as number) ?? 1,
-      epochSeconds: Math.floor((rtc.payload as [number])[0] / 1000), onReport: o.onReport,
-      onSerial: (b) => this.logSerial(b),
-    });
-    m.loadBytes(mc.loadAddress as number, bytes);
-    m.enter(mc.entry as EntryState);
+    this.hostClock = guest.clock === "host";
+    const m = machineForGuest(guest, (rtc.payload as [number])[0], { onReport: o.onReport, onSerial: (b) => this.logSerial(b) });
     this.machine = m;
     this.next = 1;
     this.digest = new MemoryDigest(m.mem);

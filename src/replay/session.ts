@@ -9,28 +9,19 @@
 // register diff; `mem` is the 64-bit memory digest.
 
 import { Eflags } from "../cpu/constants.js";
-import { Machine, MACHINE_SEMANTICS_VERSION, type EntryState, type RunEnd } from "../vmx/machine.js";
+import { Machine, MACHINE_SEMANTICS_VERSION, type RunEnd } from "../vmx/machine.js";
 import { CPU_WORDS, MemoryDigest } from "./digest.js";
+import { guestFromHeader, guestHeader, machineForGuest, type GuestSpec, type ImageSource } from "./guest-setup.js";
 import { Environment, ReplayMismatch, type HostWorld } from "./environment.js";
 import { applyHostTime } from "./host-clock.js";
 import { deliverSerial, digestPayload, driveSync, endText, Recorder, type ClockMode } from "./recorder.js";
 import { restoreMachine, type MachineState } from "./snapshot.js";
 import { EventKind, type TraceEvent } from "./trace-events.js";
-import { imageRecord, semanticsMismatch, TraceError, type TraceHeader } from "./trace-format.js";
+import { semanticsMismatch, TraceError, type TraceHeader } from "./trace-format.js";
 import { TraceReader } from "./trace-reader.js";
 import { TraceWriter, type TraceWriterOptions } from "./trace-writer.js";
 
-/** What to boot, as recorded in the trace header (`machine`) plus the image bytes. */
-export interface GuestSpec {
-  name: string;
-  image: Uint8Array;
-  loadAddress: number;
-  entry: EntryState;
-  memBytes: number;
-  nsPerInstruction?: number;
-  /** Default "virtual". */
-  clock?: ClockMode;
-}
+export type { FlatGuest, GuestSpec, LoaderGuest } from "./guest-setup.js";
 
 export interface Outputs {
   onSerial?: (byte: number) => void;
@@ -63,32 +54,12 @@ export interface SessionResult {
 }
 
 function buildMachine(guest: GuestSpec, epochMs: number, out: Outputs): Machine {
-  const m = new Machine({
-    memBytes: guest.memBytes,
-    nsPerInstruction: guest.nsPerInstruction ?? 1,
-    clock: guest.clock ?? "virtual",
-    epochSeconds: Math.floor(epochMs / 1000),
-    onSerial: out.onSerial,
-    onDebugConsole: out.onDebugConsole,
-    onReport: out.onReport,
-  });
-  m.loadBytes(guest.loadAddress, guest.image);
-  m.enter(guest.entry);
-  return m;
+  return machineForGuest(guest, epochMs, out);
 }
 
 /** The trace header `recordRun` writes for `guest`. */
 export function recordHeader(guest: GuestSpec, createdAt: string): TraceHeader {
-  return {
-    semanticsVersion: MACHINE_SEMANTICS_VERSION,
-    machine: {
-      guest: guest.name, memBytes: guest.memBytes, nsPerInstruction: guest.nsPerInstruction ?? 1,
-      loadAddress: guest.loadAddress, entry: guest.entry, clock: guest.clock ?? "virtual",
-    },
-    images: [imageRecord(guest.name, guest.image)],
-    createdAt,
-    tags: {},
-  };
+  return { semanticsVersion: MACHINE_SEMANTICS_VERSION, ...guestHeader(guest), createdAt, tags: {} };
 }
 
 /** Starts a recording of `guest` into `path`: the Recorder to drive (synchronously or not), then finish(). */
@@ -134,7 +105,7 @@ export function runLive(o: Outputs & { guest: GuestSpec; world: HostWorld; maxIn
 export interface ReplayOptions extends Outputs {
   path: string;
   /** Returns the bytes of a recorded image (the caller finds it; its SHA-256 is checked here). */
-  image: (name: string) => Uint8Array;
+  image: ImageSource;
   /** Stop at this icount instead of the end of the trace. */
   to?: number;
   /**
@@ -183,34 +154,13 @@ function registerDiff(rec: Int32Array, now: Int32Array): string[] {
   return out;
 }
 
-function guestFromHeader(h: TraceHeader, image: (name: string) => Uint8Array, file: string): GuestSpec {
-  const mc = h.machine as Record<string, unknown>;
-  const bad = (what: string) => new TraceError(file, 0, `header: machine.${what} is missing or malformed`);
-  if (typeof mc.guest !== "string") throw bad("guest");
-  if (!Number.isSafeInteger(mc.memBytes)) throw bad("memBytes");
-  if (!Number.isSafeInteger(mc.loadAddress)) throw bad("loadAddress");
-  if (typeof mc.entry !== "object" || mc.entry === null) throw bad("entry");
-  const clock = mc.clock ?? "virtual";
-  if (clock !== "virtual" && clock !== "host") throw bad("clock");
-  const rec = h.images.find((i) => i.name === mc.guest);
-  if (!rec) throw new TraceError(file, 0, `header: no image record for guest ${mc.guest}`);
-  const bytes = image(mc.guest);
-  const actual = imageRecord(mc.guest, bytes);
-  if (actual.sha256 !== rec.sha256 || actual.size !== rec.size)
-    throw new TraceError(file, 0, `image ${mc.guest} differs from the one recorded: trace has ${rec.size} bytes sha256 ${rec.sha256}, given ${actual.size} bytes sha256 ${actual.sha256}`);
-  return {
-    name: mc.guest, image: bytes, loadAddress: mc.loadAddress as number, entry: mc.entry as EntryState,
-    memBytes: mc.memBytes as number, nsPerInstruction: (mc.nsPerInstruction as number) ?? 1, clock,
-  };
-}
-
 /** Replays the trace at `path`, verifying every digest; stops at the first divergence. */
 export function replayRun(o: ReplayOptions): ReplayResult {
   const reader = TraceReader.open(o.path, { salvage: true });
   try {
     const why = semanticsMismatch(reader.header.semanticsVersion, MACHINE_SEMANTICS_VERSION);
     if (why) throw new TraceError(o.path, 0, why);
-    const guest = guestFromHeader(reader.header, o.image, o.path);
+    const guest = guestFromHeader(reader.header, o.path, o.image);
     const env = Environment.replay(reader.events());
     const m = buildMachine(guest, env.epochMs(), o);
     let lastGood = 0;

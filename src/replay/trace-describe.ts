@@ -90,7 +90,7 @@ export function formatDescription(d: TraceDescription): string {
   lines.push("machine");
   for (const [k, v] of Object.entries(d.machine)) lines.push(`  ${k.padEnd(17)} ${JSON.stringify(v)}`);
   lines.push(`images      ${d.images.length}`);
-  for (const im of d.images) lines.push(`  ${im.name} ${im.size} bytes sha256 ${im.sha256}`);
+  for (const im of d.images) lines.push(`  ${im.name} ${im.size} bytes sha256 ${im.sha256}${im.role ? ` (${im.role}, recorded from ${im.path ?? "?"})` : ""}`);
   if (Object.keys(d.tags).length) lines.push(`tags        ${JSON.stringify(d.tags)}`);
   const list = (title: string, es: IndexEntry[]): void => {
     lines.push(`${title.padEnd(12)}${es.length}`);
