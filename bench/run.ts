@@ -81,6 +81,7 @@ function main(): void {
   for (const f of figures) console.log(`  ${f.name.split(" ")[0]}: ${(f.mips / target).toFixed(2)}x the 40 MIPS target (wall), ${(f.cpuMips / target).toFixed(2)}x per CPU-second`);
   console.log("  (wall figures drop when other processes share the 2 cores; CPU-second figures much less so)");
   // The same workloads with compiled blocks off: what the second tier (src/cpu/blocks.ts) buys.
+  if (process.argv.includes("--blocks-only")) return;
   const plain = [
     measure("integer, interpreter only", "bench-int.bin", 4 << 20, n, false),
     measure("paging/memory, interpreter only", "bench-mem.bin", 32 << 20, n, false),

@@ -48,9 +48,15 @@ const IMPLICIT_MEMORY = /^op_(5[0-9a-f]|6[018a]|9c|a[0-3]|c[89]|8f_0|ff_6)(_mem|
 /** LEA has a memory-form modrm but never accesses memory. */
 const NO_ACCESS = /^op_8d(_mem)?$/;
 
-/** Per implementation id: 1 if a block continues after it. */
+/**
+ * Conditional near branches (Jcc, LOOP/LOOPcc/JCXZ): a block continues on their fall-through
+ * path, leaving as soon as one was taken (EIP is not the next instruction's).
+ */
+const CONDITIONAL = /^op_(7[0-9a-f]|0f_8[0-9a-f]|e[0-3])$/;
+
+/** Per implementation id: 1 if a block continues after it, 2 if only when it falls through. */
 const CONTINUES = new Uint8Array(IMPL_NAMES.length);
-for (let id = 0; id < IMPL_NAMES.length; id++) CONTINUES[id] = STRAIGHT_LINE.test(IMPL_NAMES[id]) ? 1 : 0;
+for (let id = 0; id < IMPL_NAMES.length; id++) CONTINUES[id] = STRAIGHT_LINE.test(IMPL_NAMES[id]) ? 1 : CONDITIONAL.test(IMPL_NAMES[id]) ? 2 : 0;
 /** Per implementation id: 1 if it may access memory whatever its modrm (IMPLICIT_MEMORY), 2 if never (NO_ACCESS). */
 const ACCESS = new Uint8Array(IMPL_NAMES.length);
 for (let id = 0; id < IMPL_NAMES.length; id++) ACCESS[id] = IMPLICIT_MEMORY.test(IMPL_NAMES[id]) ? 1 : NO_ACCESS.test(IMPL_NAMES[id]) ? 2 : 0;
@@ -146,7 +152,9 @@ export class BlockCache {
     for (let k = 0; k < ds.length; k++) {
       const start = k === 0 ? "e" : `(e + ${ends[k - 1]}) ${wrap}`;
       src += `cpu.startEip = ${start}; cpu.startEsp = regs[4]; cpu.eip = (e + ${ends[k]}) ${wrap}; h${k}(cpu, ${ds[k]}); cpu.icount++;\n`;
-      if (k < ds.length - 1 && mayAccess(dec, ds[k])) src += `if (cpu.attention !== 0 || codeGen[${page}] !== ${gen}) return;\n`;
+      if (k === ds.length - 1) continue;
+      if (CONTINUES[dec[ds[k]] >> 2] === 2) src += `if (cpu.eip !== ((e + ${ends[k]}) ${wrap})) return;\n`;
+      else if (mayAccess(dec, ds[k])) src += `if (cpu.attention !== 0 || codeGen[${page}] !== ${gen}) return;\n`;
     }
     src += "};";
     const names = ds.map((_, k) => `h${k}`);
