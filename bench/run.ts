@@ -10,6 +10,7 @@ import { Cr0, Desc, Seg } from "../src/cpu/constants.js";
 import type { CpuHost } from "../src/cpu/host.js";
 import { HostMemory, PhysicalMap } from "../src/cpu/memory.js";
 import { benchGdb } from "./gdb.js";
+import { benchLinux } from "./linux.js";
 import { benchRecordReplay } from "./record-replay.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -96,4 +97,5 @@ main();
 if (!process.argv.includes("--cpu-only")) {
   benchRecordReplay(); // recording overhead, replay speed, trace size (bench/record-replay.ts)
   await benchGdb(); // reverse-stepi latency and reverse-continue speed under gdb (bench/gdb.ts)
+  if (!process.argv.includes("--no-linux")) benchLinux(); // the Debian boot: plain, record, replay beside QEMU (bench/linux.ts)
 }
