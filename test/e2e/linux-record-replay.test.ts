@@ -1,0 +1,119 @@
+// Record/replay of kernels booted through a loader (--kernel/--initrd): the trace header keeps
+// each image's name, size, SHA-256 and recorded path, and a replay reloads them and checks them.
+//
+// First a fast test on a synthetic bzImage (no Linux): the 32-bit boot protocol header written
+// here from Documentation/arch/x86/boot.rst, whose protected-mode code writes 0 to the
+// isa-debug-exit port. Then the Debian i386 boot (test/e2e/debian-guest.ts), recorded with
+// `cryptomgr.notests` on the kernel command line: it skips the kernel's crypto self-tests (about
+// 3.7G instructions to power-off instead of 6.5G) so the record and the replay fit in CI;
+// test/e2e/linux-boot.test.ts boots the plain command line. Recorded with the virtual clock:
+// under --clock host this kernel calibrates its TSC against the PIT at 1.7 MHz (the PM timer says
+// 1 GHz), its clock then runs far ahead of the host's and soft-lockup reports flood the console
+// until the boot crawls (see the report of 2026-11-23); switch to --clock host once that is fixed.
+
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { CACHE, CLI, fetchGuest, MARKER, x86rr } from "./debian-guest.js";
+
+const dir = mkdtempSync(join(tmpdir(), "x86rr-linux-rr-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+/** A bzImage of protocol 2.15: one setup sector after the boot sector, then `pm` at 1 MiB. */
+function bzImage(pm: number[]): Uint8Array {
+  const img = new Uint8Array(2 * 512 + 16);
+  const v = new DataView(img.buffer);
+  img[0x1f1] = 1;                                         // setup_sects
+  v.setUint32(0x1f4, 1, true);                            // syssize: 16-byte paragraphs
+  v.setUint16(0x1fe, 0xaa55, true);                       // boot_flag
+  img.set([0x48, 0x64, 0x72, 0x53], 0x202);               // "HdrS"
+  v.setUint16(0x206, 0x020f, true);                       // protocol 2.15
+  img[0x211] = 0x01;                                      // loadflags: LOADED_HIGH
+  v.setUint32(0x214, 0x100000, true);                     // code32_start
+  v.setUint32(0x22c, 0x7fffffff, true);                   // initrd_addr_max
+  v.setUint32(0x230, 0x100000, true);                     // kernel_alignment
+  img[0x234] = 1;                                         // relocatable_kernel
+  v.setUint32(0x238, 0x7ff, true);                        // cmdline_size
+  v.setUint32(0x258, 0x100000, true);                     // pref_address
+  v.setUint32(0x260, 0x100000, true);                     // init_size
+  img.set(pm, 1024);
+  return img;
+}
+
+describe("record/replay of a --kernel/--initrd boot", () => {
+  // mov al, 0 ; out 0xf4, al ; hlt  (isa-debug-exit: status (0 << 1) | 1 → exit code 0)
+  const kernel = join(dir, "bz.img"), initrd = join(dir, "initrd-a.img"), other = join(dir, "initrd-b.img");
+  writeFileSync(kernel, bzImage([0xb0, 0x00, 0xe6, 0xf4, 0xf4]));
+  writeFileSync(initrd, Uint8Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff));
+  writeFileSync(other, Uint8Array.from({ length: 3000 }, (_, i) => (i * 11) & 0xff));
+  const trace = join(dir, "bz.x86rr");
+
+  it("record --kernel --initrd → header lists both images with size and SHA-256; replay from the recorded paths is identical", async () => {
+    expect(existsSync(CLI), `${CLI} missing: run npm run build`).toBe(true);
+    const rec = await x86rr(["record", "--kernel", kernel, "--initrd", initrd, "--append", "console=ttyS0", "--mem", "16", "-o", trace], 60_000);
+    expect(rec.stderr).toMatch(/recorded \d+ instructions \(exit\)/);
+    expect(rec.code).toBe(0);
+    const info = await x86rr(["info", trace], 60_000);
+    expect(info.stdout).toContain(`bz.img ${readFileSync(kernel).length} bytes sha256 ${sha256(readFileSync(kernel))}`);
+    expect(info.stdout).toContain(`initrd-a.img 3000 bytes sha256 ${sha256(readFileSync(initrd))}`);
+    expect(info.stdout).toMatch(/cmdline\s+"console=ttyS0"/);
+    const rep = await x86rr(["replay", trace], 60_000);
+    expect(rep.stderr).toMatch(/replay identical: \d+ instructions, \d+ digests verified, ended as recorded/);
+    expect(rep.code).toBe(0);
+  }, 120_000);
+
+  it("replay --initrd with another file → refused in one line naming the initrd and both SHA-256", async () => {
+    const rep = await x86rr(["replay", trace, "--initrd", other], 60_000);
+    expect(rep.code).toBe(2);
+    const lines = rep.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("initrd image initrd-a.img differs from the one recorded");
+    expect(lines[0]).toContain(sha256(readFileSync(initrd)));
+    expect(lines[0]).toContain(sha256(readFileSync(other)));
+  }, 60_000);
+
+  it("recorded initrd moved away → replay names its recorded path; --initrd with the moved file replays", async () => {
+    const moved = join(dir, "moved.img");
+    renameSync(initrd, moved);
+    const missing = await x86rr(["replay", trace], 60_000);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split("\n")).toHaveLength(1);
+    expect(missing.stderr).toContain(initrd);
+    expect(missing.stderr).toContain("--initrd");
+    const rep = await x86rr(["replay", trace, "--initrd", moved], 60_000);
+    expect(rep.stderr).toMatch(/replay identical/);
+    expect(rep.code).toBe(0);
+  }, 120_000);
+});
+
+const BOOT_TIMEOUT_MS = 60 * 60_000;
+
+describe("Debian i386 Linux boot, recorded and replayed", () => {
+  it(`record (cryptomgr.notests) → "${MARKER}", power-off; replay → every digest matches, same serial output, same icount`, async () => {
+    expect(existsSync(CLI), `${CLI} missing: run npm run build (npm test does it first)`).toBe(true);
+    fetchGuest();
+    const trace = join(dir, "linux.x86rr");
+    const rec = await x86rr([
+      "record", "--kernel", join(CACHE, "vmlinuz"), "--initrd", join(CACHE, "initramfs.cpio.gz"),
+      "--append", "console=ttyS0 nokaslr cryptomgr.notests", "--mem", "256", "-o", trace,
+    ], BOOT_TIMEOUT_MS / 2 - 60_000);
+    const tail = (r: { stdout: string; stderr: string }) => `\n--- last serial lines ---\n${r.stdout.split("\n").slice(-25).join("\n")}\n--- stderr ---\n${r.stderr.slice(-3000)}`;
+    expect(rec.stdout.includes(MARKER), `marker not seen${tail(rec)}`).toBe(true);
+    expect(rec.stdout).toMatch(/reboot: Power down/);
+    const recorded = /x86rr: recorded (\d+) instructions \(poweroff\)/.exec(rec.stderr);
+    expect(recorded, `no power-off${tail(rec)}`).not.toBeNull();
+    expect(rec.code).toBe(0);
+
+    const rep = await x86rr(["replay", trace], BOOT_TIMEOUT_MS / 2 - 60_000);
+    const verdict = /x86rr: replay identical: (\d+) instructions, (\d+) digests verified, ended as recorded \(poweroff\)/.exec(rep.stderr);
+    expect(verdict, `replay verdict${tail(rep)}`).not.toBeNull();
+    expect(Number(verdict![1])).toBe(Number(recorded![1]));
+    // One digest per million instructions (the default --digest-every) plus the END digest.
+    expect(Number(verdict![2])).toBeGreaterThanOrEqual(Math.floor(Number(recorded![1]) / 1_000_000));
+    expect(rep.stdout).toBe(rec.stdout);
+    expect(rep.code).toBe(0);
+  }, BOOT_TIMEOUT_MS);
+});
