@@ -1,7 +1,8 @@
 // Record/replay of kernels booted through a loader (--kernel/--initrd): the trace header keeps
 // each image's name, size, SHA-256 and recorded path, and a replay reloads them and checks them.
 //
-// First a fast test on a synthetic bzImage (no Linux): the 32-bit boot protocol header written
+// First fast tests on a synthetic bzImage and a multiboot a.out-kludge kernel (no Linux; their
+// headers written here from the specs); the bzImage: the 32-bit boot protocol header written
 // here from Documentation/arch/x86/boot.rst, whose protected-mode code writes 0 to the
 // isa-debug-exit port. Then the Debian i386 boot (test/e2e/debian-guest.ts), recorded with
 // `cryptomgr.notests` on the kernel command line: it skips the kernel's crypto self-tests (about
@@ -86,6 +87,44 @@ describe("record/replay of a --kernel/--initrd boot", () => {
     const rep = await x86rr(["replay", trace, "--initrd", moved], 60_000);
     expect(rep.stderr).toMatch(/replay identical/);
     expect(rep.code).toBe(0);
+  }, 120_000);
+});
+
+/** A multiboot v1 kernel with the a.out kludge (multiboot spec 3.1.1-3.1.3): header at 0, loaded at 1 MiB, entry after the header. */
+function multibootKernel(code: number[]): Uint8Array {
+  const img = new Uint8Array(0x20 + code.length);
+  const v = new DataView(img.buffer);
+  const magic = 0x1badb002, flags = 0x00010000;
+  v.setUint32(0, magic, true);
+  v.setUint32(4, flags, true);
+  v.setUint32(8, (-(magic + flags)) >>> 0, true);         // checksum: magic + flags + checksum = 0
+  v.setUint32(12, 0x100000, true);                        // header_addr
+  v.setUint32(16, 0x100000, true);                        // load_addr
+  v.setUint32(20, 0, true);                               // load_end_addr 0: the whole file
+  v.setUint32(24, 0, true);                               // bss_end_addr 0: no bss
+  v.setUint32(28, 0x100020, true);                        // entry_addr
+  img.set(code, 0x20);
+  return img;
+}
+
+describe("record/replay of a --multiboot/--module boot", () => {
+  it("record --multiboot --module ×2 → replay identical; a module changed on disk → refused naming it and both SHA-256", async () => {
+    const kernel = join(dir, "mb.elf"), modA = join(dir, "mod-a"), modB = join(dir, "mod-b"), trace = join(dir, "mb.x86rr");
+    writeFileSync(kernel, multibootKernel([0xb0, 0x00, 0xe6, 0xf4, 0xf4]));
+    writeFileSync(modA, "first module");
+    writeFileSync(modB, "second module");
+    const rec = await x86rr(["record", "--multiboot", kernel, "--module", modA, "--module", modB, "--mem", "16", "-o", trace], 60_000);
+    expect(rec.stderr).toMatch(/recorded \d+ instructions \(exit\)/);
+    const rep = await x86rr(["replay", trace], 60_000);
+    expect(rep.stderr).toMatch(/replay identical/);
+    const before = sha256(readFileSync(modB));
+    writeFileSync(modB, "second module, edited");
+    const refused = await x86rr(["replay", trace], 60_000);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(refused.stderr).toContain("module image mod-b differs from the one recorded");
+    expect(refused.stderr).toContain(before);
+    expect(refused.stderr).toContain(sha256(readFileSync(modB)));
   }, 120_000);
 });
 
