@@ -5,12 +5,12 @@
 // headers written here from the specs); the bzImage: the 32-bit boot protocol header written
 // here from Documentation/arch/x86/boot.rst, whose protected-mode code writes 0 to the
 // isa-debug-exit port. Then the Debian i386 boot (test/e2e/debian-guest.ts), recorded with
-// `cryptomgr.notests` on the kernel command line: it skips the kernel's crypto self-tests (about
-// 3.7G instructions to power-off instead of 6.5G) so the record and the replay fit in CI;
+// `cryptomgr.notests` on the kernel command line: it skips the kernel's crypto self-tests (2.8G
+// instructions to power-off on 2026-11-23 instead of about 6.5G) so the record and the replay fit in CI;
 // test/e2e/linux-boot.test.ts boots the plain command line. Recorded with the virtual clock:
 // under --clock host this kernel calibrates its TSC against the PIT at 1.7 MHz (the PM timer says
 // 1 GHz), its clock then runs far ahead of the host's and soft-lockup reports flood the console
-// until the boot crawls (see the report of 2026-11-23); switch to --clock host once that is fixed.
+// until the boot crawls; switch to --clock host once that is fixed.
 
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync, readFileSync } from "node:fs";
