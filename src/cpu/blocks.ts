@@ -45,6 +45,11 @@ const STRAIGHT_LINE = new RegExp(
  * after them, as after any memory operand, the block re-checks attention and its code page.
  */
 const IMPLICIT_MEMORY = /^op_(5[0-9a-f]|6[018a]|9c|a[0-3]|c[89]|8f_0|ff_6)(_mem|_reg|_r[0-7])?$/;
+/**
+ * 90 is also PAUSE (F3 90), which lets guest time pass and may lower the run's icount limit
+ * (a timer now due): the block must leave after it, as after a memory access.
+ */
+const NOP_OR_PAUSE = /^op_90$/;
 /** LEA has a memory-form modrm but never accesses memory. */
 const NO_ACCESS = /^op_8d(_mem)?$/;
 
@@ -59,7 +64,7 @@ const CONTINUES = new Uint8Array(IMPL_NAMES.length);
 for (let id = 0; id < IMPL_NAMES.length; id++) CONTINUES[id] = STRAIGHT_LINE.test(IMPL_NAMES[id]) ? 1 : CONDITIONAL.test(IMPL_NAMES[id]) ? 2 : 0;
 /** Per implementation id: 1 if it may access memory whatever its modrm (IMPLICIT_MEMORY), 2 if never (NO_ACCESS). */
 const ACCESS = new Uint8Array(IMPL_NAMES.length);
-for (let id = 0; id < IMPL_NAMES.length; id++) ACCESS[id] = IMPLICIT_MEMORY.test(IMPL_NAMES[id]) ? 1 : NO_ACCESS.test(IMPL_NAMES[id]) ? 2 : 0;
+for (let id = 0; id < IMPL_NAMES.length; id++) ACCESS[id] = IMPLICIT_MEMORY.test(IMPL_NAMES[id]) || NOP_OR_PAUSE.test(IMPL_NAMES[id]) ? 1 : NO_ACCESS.test(IMPL_NAMES[id]) ? 2 : 0;
 
 /**
  * Can the instruction in record `d` touch memory or a device (and so set `attention` or write

@@ -4,6 +4,7 @@
 import { EventKind, type TraceEvent } from "../replay/trace-events.js";
 import { guestFromHeader, machineForGuest, type ImageSource } from "../replay/guest-setup.js";
 import { semanticsMismatch, TraceError } from "../replay/trace-format.js";
+import { dropTranslationCaches } from "../cpu/snapshot.js";
 import { TraceReader } from "../replay/trace-reader.js";
 import { applyHostTime } from "../replay/host-clock.js";
 import { MACHINE_SEMANTICS_VERSION } from "../vmx/machine.js";
@@ -39,18 +40,25 @@ export function openReplayTarget(path: string, o: ReplayTargetOptions): MachineT
     onReport: o.onReport,
     onSerial: o.onSerial ? (b) => { if (fresh()) o.onSerial!(b); } : undefined,
   });
-  // Serial bytes and (--clock host) host time samples, in trace order.
-  const serial = events.filter((e) => e.kind === EventKind.SERIAL_IN || e.kind === EventKind.HOST_TIME);
+  // Serial bytes, (--clock host) host time samples and digest points, in trace order. The
+  // recorder emptied the TLB where it took each digest (snapshot.ts dropTranslationCaches), so the
+  // replay does too: a guest that relies on a stale TLB entry (Linux does, for spurious faults)
+  // then runs exactly as recorded.
+  const serial = events.filter((e) => e.kind === EventKind.SERIAL_IN || e.kind === EventKind.HOST_TIME || e.kind === EventKind.DIGEST);
+  // Timeline snapshots also empty the TLB: take them only where the recording did (digest points).
+  const firstDigest = events.find((e) => e.kind === EventKind.DIGEST);
+  const snapshotEvery = o.snapshotEvery ?? (firstDigest ? firstDigest.icount : undefined);
   const end = events.find((e) => e.kind === EventKind.END);
   const endIcount = end ? end.icount : events.length ? events[events.length - 1].icount : 0;
   target = new MachineTarget(m, {
     endIcount,
-    snapshotEvery: o.snapshotEvery,
+    snapshotEvery,
     inputs: {
       icounts: serial.map((e) => e.icount),
       deliver: (i, machine) => {
         const e = serial[i];
         if (e.kind === EventKind.HOST_TIME) applyHostTime(machine, e.payload[0]);
+        else if (e.kind === EventKind.DIGEST) dropTranslationCaches(machine.cpu);
         else for (const b of (e.payload as [number, Uint8Array])[1]) machine.platform.com1.receive(b);
       },
     },

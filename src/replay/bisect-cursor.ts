@@ -46,6 +46,11 @@ export class TraceCursor {
   lastEnd: RunEnd | null = null;
   private next = 0;
   private readonly store = new SnapshotStore({ budgetBytes: 384 << 20 });
+  /** Icounts where the recording emptied the TLB (digest points): the only places snapshots are taken. */
+  private readonly flushPoints = new Set<number>();
+  /** The recording's digest interval (0: no digests), to align probes with snapshot points. */
+  flushStep = 0;
+  private lastSnapshotAt = 0;
   private readonly snaps = new Map<number, number>();
   private readonly digest: MemoryDigest;
   private serialBytes = new Uint8Array(4096);
@@ -75,6 +80,11 @@ export class TraceCursor {
     const end = this.events.find((e) => e.kind === EventKind.END);
     this.recordedEnd = end ? (end.payload as { reason: string }).reason : null;
     this.endIcount = end ? end.icount : this.events[this.events.length - 1].icount;
+    // Snapshots empty the TLB, which a guest relying on a stale entry (Linux) can notice: take
+    // them only where the recording emptied it too (icount 0 and its digest points).
+    for (const e of this.events) if (e.kind === EventKind.DIGEST) this.flushPoints.add(e.icount);
+    const firstDigest = this.events.find((e) => e.kind === EventKind.DIGEST);
+    this.flushStep = firstDigest ? firstDigest.icount : 0;
     this.every = o.snapshotEvery ?? Math.max(4096, Math.ceil(this.endIcount / 32));
     this.hostClock = guest.clock === "host";
     const m = machineForGuest(guest, (rtc.payload as [number])[0], { onReport: o.onReport, onSerial: (b) => this.logSerial(b) });
@@ -110,6 +120,8 @@ export class TraceCursor {
   /** Takes a snapshot at the current icount unless one is held there (only before that icount's events). */
   snapshot(): void {
     const at = this.icount;
+    if (at !== 0 && !this.flushPoints.has(at)) return;
+    if (at > this.lastSnapshotAt) this.lastSnapshotAt = at;
     const have = this.snaps.get(at);
     if (have !== undefined && this.store.has(have)) return;
     if (this.next < this.events.length && this.events[this.next].icount < at) return;
@@ -151,7 +163,7 @@ export class TraceCursor {
     target = Math.min(target, this.endIcount);
     const m = this.machine, cpu = m.cpu, ev = this.events;
     while (cpu.icount < target) {
-      if (cpu.icount % this.every === 0) this.snapshot();
+      if (cpu.icount % this.every === 0 || (this.flushPoints.has(cpu.icount) && cpu.icount - this.lastSnapshotAt >= this.every)) this.snapshot();
       while (this.next < ev.length && ev[this.next].icount === cpu.icount) this.handle(ev[this.next]);
       if (this.next < ev.length && ev[this.next].icount < cpu.icount) throw new TraceError(this.file, 0, `event of kind ${kindName(ev[this.next].kind)} at icount ${ev[this.next].icount} is in the past (at ${cpu.icount})`);
       const nextEvent = this.next < ev.length ? ev[this.next].icount : Infinity;

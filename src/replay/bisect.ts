@@ -86,7 +86,10 @@ export function bisect(cursor: TraceCursor, pred: Predicate, onProgress?: Progre
   let lo = first === 0 ? 0 : samples[first - 1].icount, hi = samples[first].icount;
   const span = Math.max(1, Math.log2((hi - lo) / STEP_BELOW));
   while (hi - lo > STEP_BELOW) {
-    const mid = lo + Math.floor((hi - lo) / 2);
+    let mid = lo + Math.floor((hi - lo) / 2);
+    // Probe at a digest point while the interval spans several: a snapshot can be kept there.
+    const step = cursor.flushStep;
+    if (step > 0 && hi - lo > 2 * step) { const a = Math.floor(mid / step) * step; if (a > lo && a < hi) mid = a; }
     stats.probes++;
     if (at(mid)) hi = mid; else lo = mid;
     cursor.snapshot();

@@ -135,4 +135,24 @@ describe("compiled blocks are invisible", () => {
     expect(frame).toEqual([0, 0x1007, 0x08, frame[3]]);
     expect(jit.regs[4]).toBe(0x5ffc - 16);
   });
+  it("PAUSE inside a hot block lowering the run limit (a timer now due) → the run stops right after it, as when interpreting", () => {
+    // 1000: inc eax; pause; inc ebx; inc ecx; jmp 1000. The host makes every 10th PAUSE due a timer.
+    const build = (useBlocks: boolean) => {
+      const { cpu, mem, host } = makeCpu();
+      load(mem, CODE, [0x40, 0xf3, 0x90, 0x43, 0x41, 0xeb, 0xf9]);
+      flat32(cpu, CODE, 0x6000);
+      let n = 0;
+      (host as { pause?: (c: Cpu) => void }).pause = (c: Cpu) => { if (++n % 10 === 0) c.lowerRunLimit(c.icount); };
+      cpu.useBlocks = useBlocks;
+      const stops: number[] = [];
+      for (let i = 0; i < 20; i++) { cpu.run(cpu.icount + 1000); stops.push(cpu.icount); }
+      return { stops, cpu };
+    };
+    const ref = build(false), jit = build(true);
+    expect(jit.cpu.blocks.fn.some((f) => f !== undefined)).toBe(true);
+    // Each stop is just after a PAUSE: 2 instructions into an iteration (inc eax; pause).
+    expect(ref.stops.every((k) => k % 5 === 2)).toBe(true);
+    expect(jit.stops).toEqual(ref.stops);
+  });
 });
+
