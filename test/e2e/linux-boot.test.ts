@@ -5,40 +5,13 @@
 // script's message. The boot runs the built CLI (dist/, which `npm test` builds first) in a child
 // process: vitest's module transform would make the interpreter several times slower.
 
-import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { CACHE, CLI, fetchGuest, MARKER, x86rr } from "./debian-guest.js";
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const CACHE = join(REPO, "node_modules", ".cache", "x86rr-debian");
-const CLI = join(REPO, "dist", "src", "cli", "main.js");
-const MARKER = "X86RR-GUEST-MARKER: init reached";
 const BOOT_TIMEOUT_MS = 40 * 60_000;
-
-function fetchGuest(): void {
-  try {
-    execFileSync("bash", [join(REPO, "scripts", "debian-guest.sh"), CACHE], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
-  } catch (e) {
-    const err = e as { stderr?: string; status?: number };
-    const lines = (err.stderr ?? "").trim().split("\n");
-    throw new Error(`scripts/debian-guest.sh ${CACHE} failed (status ${err.status}): the Debian guest could not be fetched or built.\n` +
-      lines.slice(-8).join("\n"));
-  }
-}
-
-function boot(args: string[]): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, "run", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "";
-    child.stdout.setEncoding("latin1").on("data", (d: string) => { stdout += d; });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
-    const timer = setTimeout(() => child.kill("SIGKILL"), BOOT_TIMEOUT_MS - 60_000);
-    child.on("error", reject);
-    child.on("close", (code) => { clearTimeout(timer); resolve({ stdout, stderr, code }); });
-  });
-}
+const boot = (args: string[]) => x86rr(["run", ...args], BOOT_TIMEOUT_MS - 60_000);
 
 describe("Debian i386 Linux boot", () => {
   it(`vmlinuz + busybox initramfs, console=ttyS0 → "${MARKER}" on COM1, then ACPI power-off`, async () => {
