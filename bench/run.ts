@@ -69,7 +69,9 @@ function measure(name: string, file: string, memBytes: number, instructions: num
 }
 
 function main(): void {
-  const n = Number(process.argv[2] ?? 50_000_000);
+  const count = process.argv.slice(2).find((a) => !a.startsWith("--"));
+  const n = Number(count ?? 50_000_000);
+  if (!(n > 0)) throw new Error(`bench: instruction count must be a positive number, got ${count}`);
   const figures = [
     measure("integer (bench-int: sieve, CRC-32, mul/div mix)", "bench-int.bin", 4 << 20, n),
     measure("paging/memory (bench-mem: 24 MiB page walks, REP MOVSD, CR3 reloads)", "bench-mem.bin", 32 << 20, n),
