@@ -19,6 +19,8 @@ import { loadBzImage } from "../loaders/bzimage.js";
 import { loadMultiboot } from "../loaders/multiboot.js";
 import { ImageError } from "../loaders/image-error.js";
 import { PlacementError, type LoadPlan } from "../loaders/plan.js";
+import { biosGuest, BIOS_DEFAULT_MEM_MIB, parseCpu, readBios } from "./bios-options.js";
+import { cpuModelFromSpec, modelHasApic } from "../cpu/cpu-model.js";
 import { loaderGuest, parseClock, recordCommand, recordedImages, replayCommand, runLive, snapshotStoreLines } from "./record-replay.js";
 
 function parseCount(v: string): number {
@@ -53,6 +55,8 @@ program
   .option("--append <cmdline>", "kernel command line for --kernel or --multiboot")
   .option("--multiboot <file>", "boot a multiboot v1 kernel (ELF or a.out kludge)")
   .option("--module <file>", "multiboot module (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option("--bios <file>", "run a BIOS ROM (e.g. SeaBIOS bios.bin) from the reset vector; its debug console (ports 0x402, 0xE9) goes to stderr")
+  .option("--cpu <features>", "CPU model and features, e.g. pentium or +pse,-pge,-sep (see docs/architecture.md)", parseCpu)
   .option("--mem <MiB>", "guest RAM in MiB", parseCount)
   .option("--max-instructions <n>", "stop after this many instructions", parseCount)
   .option("--exit-stats", "print VM-exit statistics at the end (like perf kvm stat)")
@@ -64,7 +68,14 @@ program
     let plan: (() => LoadPlan) | undefined;
     const bytesOf = (f: string) => new Uint8Array(readFileSync(f));
     const base = (f: string) => f.slice(f.lastIndexOf("/") + 1);
-    if (opts.kernel || opts.multiboot) {
+    let bios: Uint8Array | undefined;
+    if (opts.bios) {
+      if (opts.kernel || opts.multiboot || opts.flat || guestName !== undefined) fail("--bios runs the ROM alone: no guest, --flat, --kernel or --multiboot with it");
+      const rom = readBios(opts.bios);
+      if (typeof rom === "string") fail(rom);
+      bios = rom.bytes;
+      memBytes = BIOS_DEFAULT_MEM_MIB << 20;
+    } else if (opts.kernel || opts.multiboot) {
       if (opts.kernel && opts.multiboot) fail("--kernel and --multiboot are exclusive");
       memBytes = (opts.mem ?? 256) << 20;
       const mem = memBytes;
@@ -94,14 +105,29 @@ program
     const out: number[] = [];
     const flush = () => { if (out.length) { process.stdout.write(Buffer.from(out)); out.length = 0; } };
     if (opts.clock === "host" && opts.gdb !== undefined) fail("--clock host cannot be combined with --gdb");
-    const machine = new Machine({
-      memBytes,
-      clock: opts.clock,
-      onSerial: (b) => { out.push(b); if (b === 10 || out.length > 4096) flush(); },
-      onDebugConsole: (b) => { out.push(b); if (b === 10) flush(); },
-      onReport: (m) => { flush(); process.stderr.write(`x86rr: ${m}\n`); },
-    });
-    if (plan) {
+    const dbg: number[] = [];
+    const flushDbg = () => { if (dbg.length) { process.stderr.write(Buffer.from(dbg)); dbg.length = 0; } };
+    const cpuModel = cpuModelFromSpec(opts.cpu);
+    let machine: Machine;
+    try {
+      machine = new Machine({
+        memBytes,
+        bios,
+        cpuModel,
+        apic: modelHasApic(cpuModel),
+        clock: opts.clock,
+        onSerial: (b) => { out.push(b); if (b === 10 || out.length > 4096) flush(); },
+        // A BIOS logs on the debug console while its serial console prints the same text: the log goes to stderr.
+        onDebugConsole: bios ? (b) => { dbg.push(b); if (b === 10) flushDbg(); } : (b) => { out.push(b); if (b === 10) flush(); },
+        onReport: (m) => { flush(); process.stderr.write(`x86rr: ${m}\n`); },
+      });
+    } catch (e) {
+      if (e instanceof RangeError) fail(e.message); // a RAM size a BIOS machine cannot have
+      throw e;
+    }
+    if (bios) {
+      machine.enterReset();
+    } else if (plan) {
       try {
         applyPlan(machine, plan());
       } catch (e) {
@@ -116,6 +142,7 @@ program
     if (opts.gdb !== undefined) return serveGdb(machine, opts.gdb, !!opts.gdbWait, flush);
     const end = await runLive(machine, { clock: opts.clock, maxInstructions: opts.maxInstructions, flush });
     flush();
+    flushDbg();
     if (opts.exitStats) process.stderr.write(machine.vmm.stats.format((p) => machine.io.nameAt(p)) + "\n");
     const icount = machine.cpu.icount;
     switch (end.kind) {
@@ -162,21 +189,29 @@ program
   .option("--append <cmdline>", "kernel command line for --kernel or --multiboot")
   .option("--multiboot <file>", "boot a multiboot v1 kernel (ELF or a.out kludge)")
   .option("--module <file>", "multiboot module (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-  .option("--mem <MiB>", "guest RAM in MiB for --kernel/--multiboot (default 256)", parseCount)
+  .option("--mem <MiB>", "guest RAM in MiB for --kernel/--multiboot (default 256) or --bios (default 64)", parseCount)
+  .option("--bios <file>", "run a BIOS ROM from the reset vector; its path and SHA-256 go into the trace")
+  .option("--cpu <features>", "CPU model and features, e.g. pentium or +pse,-pge,-sep (stored in the trace)", parseCpu)
   .requiredOption("-o, --output <trace>", "trace file to write (.x86rr)")
   .option("--serial-in <file>", "bytes to type on COM1 (delivered as the guest's UART takes them)")
   .option("--max-instructions <n>", "stop after this many instructions", parseCount)
   .option("--digest-every <n>", "instructions between state digests", parseCount, 1_000_000)
   .option("--clock <mode>", "guest time: virtual (from the instruction count) or host (follows the host's clock; stored in the trace)", parseClock, "virtual")
   .action((name: string | undefined, opts) => {
+    if (opts.bios) {
+      if (name !== undefined || opts.kernel || opts.multiboot) fail("--bios runs the ROM alone: no bundled guest, --kernel or --multiboot with it");
+      const g = biosGuest(opts);
+      if (typeof g === "string") fail(g);
+      return recordCommand(g, opts);
+    }
     if (opts.kernel || opts.multiboot || opts.initrd || opts.module.length || opts.append !== undefined || opts.mem !== undefined) {
       if (name !== undefined) fail(`give a bundled guest or --kernel/--multiboot, not both ("${name}")`);
       const g = loaderGuest(opts);
       if (typeof g === "string") fail(g);
-      return recordCommand(g, opts);
+      return recordCommand({ ...g, cpu: opts.cpu }, opts);
     }
-    if (name === undefined) fail("expected a bundled guest, --kernel FILE or --multiboot FILE");
-    return recordCommand(guestSpec(name), opts);
+    if (name === undefined) fail("expected a bundled guest, --kernel FILE, --multiboot FILE or --bios FILE");
+    return recordCommand({ ...guestSpec(name), cpu: opts.cpu }, opts);
   });
 
 program
@@ -191,6 +226,7 @@ program
   .option("--print-digest", "print the final whole-machine digest")
   .option("--kernel <file>", "the recorded kernel image, instead of its recorded path (SHA-256 checked)")
   .option("--initrd <file>", "the recorded initrd, instead of its recorded path (SHA-256 checked)")
+  .option("--bios <file>", "the recorded BIOS ROM, instead of its recorded path (SHA-256 checked)")
   .action((path: string, opts) => replayCommand(path, opts, recordedImages((n) => guestSpec(n).image, opts)));
 
 program
@@ -201,6 +237,7 @@ program
   .option("--snapshot-every <n>", "instructions between reverse-execution snapshots", parseCount)
   .option("--kernel <file>", "the recorded kernel image, instead of its recorded path (SHA-256 checked)")
   .option("--initrd <file>", "the recorded initrd, instead of its recorded path (SHA-256 checked)")
+  .option("--bios <file>", "the recorded BIOS ROM, instead of its recorded path (SHA-256 checked)")
   .action((path: string, opts) => serveGdbReplay(path, opts.port, recordedImages((n) => guestSpec(n).image, opts), opts.snapshotEvery));
 
 program

@@ -84,10 +84,10 @@ export function loaderGuest(o: KernelOptions): LoaderGuest | string {
  * Where a replay finds a recorded image: a loader guest's kernel/initrd from --kernel/--initrd
  * when given, else from the path recorded in the trace; a flat guest's from the bundled guests.
  */
-export function recordedImages(bundled: (name: string) => Uint8Array, o: { kernel?: string; initrd?: string } = {}): ImageSource {
+export function recordedImages(bundled: (name: string) => Uint8Array, o: { kernel?: string; initrd?: string; bios?: string } = {}): ImageSource {
   return (name: string, rec: ImageRecord) => {
     if (!rec.role) return { bytes: bundled(name), from: `bundled guest ${name}` };
-    const given = rec.role === "kernel" ? o.kernel : rec.role === "initrd" ? o.initrd : undefined;
+    const given = rec.role === "kernel" ? o.kernel : rec.role === "initrd" ? o.initrd : rec.role === "bios" ? o.bios : undefined;
     const path = given ?? rec.path ?? name;
     let bytes: Uint8Array;
     try {

@@ -42,20 +42,49 @@ export class HostMemory {
 
 export const ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2;
 
+/** Guest-physical 0xC0000-0xFFFFF, where a chipset may steer reads and writes apart (shadow RAM / ROM). */
+export const LEGACY_WINDOW_START = 0xc0000, LEGACY_WINDOW_END = 0x100000;
+
+/** The chipset's decoding of the legacy window (the i440FX PAM registers, src/devices/pam.ts). */
+export interface LegacyWindow {
+  /** Host offset for `gpa` in [LEGACY_WINDOW_START, LEGACY_WINDOW_END) for `access`, or -1 (nothing there / ROM write). */
+  translate(gpa: number, access: number): number;
+}
+
 export class PhysicalMap {
   /** 0xffffffff with A20 enabled, ~(1 << 20) with it masked (the 8086 wrap). */
   a20Mask = -1;
   /** Writes to guest-physical [romStart, romEnd) are dropped (BIOS ROM shadow). */
   romStart = 0;
   romEnd = 0;
-  constructor(readonly mem: HostMemory) {}
+  /** Guest RAM is guest-physical [0, ramTop), at the same host offsets; host bytes above it hold ROM. */
+  ramTop: number;
+  /** A firmware ROM at guest-physical [highRomBase, 4 GiB) reads host bytes from highRomHost on (0: none). */
+  highRomBase = 0;
+  highRomHost = 0;
+  /** When set, decides 0xC0000-0xFFFFF (a BIOS machine); otherwise that range is plain RAM. */
+  legacy: LegacyWindow | null = null;
+  constructor(readonly mem: HostMemory) {
+    this.ramTop = mem.size;
+  }
 
   /** Host offset for guest-physical `gpa`, or -1 when no RAM is there (MMIO) or a write hits ROM. */
   translate(gpa: number, access: number): number {
     const a = (gpa & this.a20Mask) >>> 0;
-    if (a >= this.mem.size) return -1;
+    if (a >= this.ramTop) {
+      if (this.highRomBase !== 0 && a >= this.highRomBase && access !== ACC_WRITE) return this.highRomHost + (a - this.highRomBase);
+      return -1;
+    }
+    if (this.legacy !== null && a >= LEGACY_WINDOW_START && a < LEGACY_WINDOW_END) return this.legacy.translate(a, access);
     if (access === ACC_WRITE && a >= this.romStart && a < this.romEnd) return -1;
     return a;
+  }
+
+  /** A write to `gpa` lands on firmware ROM (dropped silently, as the ROM ignores it). */
+  isRomWrite(gpa: number): boolean {
+    const a = (gpa & this.a20Mask) >>> 0;
+    if (this.highRomBase !== 0 && a >= this.highRomBase) return true;
+    return this.legacy !== null && a >= 0xe0000 && a < LEGACY_WINDOW_END;
   }
 
   /** Unbacked guest-physical read. Real hardware returns all ones for an unclaimed bus cycle. */

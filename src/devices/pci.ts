@@ -23,6 +23,8 @@ export class PciFunction {
   readonly writable = new Uint8Array(256);
   /** Per byte: bits cleared by writing 1 (status error bits). */
   readonly writeOneToClear = new Uint8Array(256);
+  /** Called after each configuration write (the i440FX's PAM registers remap memory). */
+  onWrite: ((off: number, size: number) => void) | null = null;
 
   constructor(readonly name: string) {}
 
@@ -49,6 +51,7 @@ export class PciFunction {
       const w = this.writable[o], c = this.writeOneToClear[o];
       this.config[o] = ((this.config[o] & ~w & ~(b & c)) | (b & w)) & 0xff;
     }
+    if (this.onWrite !== null) this.onWrite(off & 0xff, size);
   }
 }
 
@@ -70,7 +73,7 @@ function identify(f: PciFunction, vendor: number, device: number, revision: numb
  * PCICMD 0006h (memory access and bus master always on; SERR# and parity enables writable),
  * PCISTS 0280h (fast back-to-back capable, DEVSEL# medium), revision 02h, class 060000h, MLT
  * (0Dh) bits 7:3 writable, PAM0-PAM6 (59h-5Fh) 00h with their two 2-bit RE/WE fields, SMRAM
- * (72h) 02h. PAM and SMRAM are plain registers here: BIOS shadowing is not modelled.
+ * (72h) 02h. PAM steers 0xC0000-0xFFFFF only on a machine with a BIOS ROM (pam.ts); SMRAM is a plain register.
  */
 export function i440fxHostBridge(): PciFunction {
   const f = identify(new PciFunction("i440FX host bridge"), 0x8086, 0x1237, 0x02, 0x060000, 0x00);

@@ -22,6 +22,7 @@ import { IoApic, IOAPIC_BASE, IsaIrqFanout } from "./ioapic.js";
 import type { IrqLine } from "./irq.js";
 import { LAPIC_BASE, LocalApic } from "./lapic.js";
 import { pcPciBus, type PciHost } from "./pci.js";
+import { FwCfg, FW_CFG_PORT, FW_CFG_PORT_SIZE } from "./fw-cfg.js";
 import { DualPic } from "./pic.js";
 import { Pit } from "./pit.js";
 import { SystemControlPortB } from "./port61.js";
@@ -54,6 +55,8 @@ export interface PcPlatformOptions {
   pci?: boolean;
   /** ACPI PM registers at 0x600 (SCI on IRQ 9); the guest powering off (S5) calls this. */
   acpi?: { onPowerOff: () => void };
+  /** A machine booting a BIOS ROM: QEMU's fw_cfg at 0x510 and its debug console (isa-debugcon) at 0x402. */
+  firmware?: { fwCfg: FwCfg };
 }
 
 export class PcPlatform {
@@ -70,6 +73,7 @@ export class PcPlatform {
   readonly ioapic: IoApic | undefined;
   readonly pciHost: PciHost | undefined;
   readonly acpiPm: AcpiPm | undefined;
+  readonly fwCfg: FwCfg | undefined;
   private readonly fanout: IsaIrqFanout | undefined;
 
   constructor(o: PcPlatformOptions) {
@@ -122,6 +126,11 @@ export class PcPlatform {
       this.acpiPm = new AcpiPm({ clock: o.clock, sci: this.irq(ACPI_SCI_IRQ), reporter, onPowerOff: o.acpi.onPowerOff });
       io.register(ACPI_PM_BASE, ACPI_PM_SIZE, this.acpiPm, "ACPI PM");
     }
+    this.fwCfg = o.firmware?.fwCfg;
+    if (this.fwCfg) {
+      io.register(FW_CFG_PORT, FW_CFG_PORT_SIZE, this.fwCfg, "fw_cfg");
+      io.register(0x402, 1, new DebugConsolePort(o.onDebugConsole ?? (() => {})), "debug console (0x402)");
+    }
   }
 
   /** The wire for ISA IRQ `n`: to the 8259 pair, and to the IO-APIC too when there is one. */
@@ -146,6 +155,7 @@ export class PcPlatform {
     if (this.ioapic) s.ioapic = this.ioapic.save();
     if (this.pciHost) s.pci = this.pciHost.save();
     if (this.acpiPm) s.acpiPm = this.acpiPm.save();
+    if (this.fwCfg) s.fwCfg = this.fwCfg.save();
     return s;
   }
 
@@ -163,5 +173,6 @@ export class PcPlatform {
     if (this.ioapic) this.ioapic.restore(s.ioapic as DeviceState);
     if (this.pciHost) this.pciHost.restore(s.pci as DeviceState);
     if (this.acpiPm) this.acpiPm.restore(s.acpiPm as DeviceState);
+    if (this.fwCfg) this.fwCfg.restore(s.fwCfg as DeviceState);
   }
 }

@@ -6,8 +6,12 @@
 // --multiboot) is a kernel plus initrd/modules given to a loader (src/loaders), whose plan is a
 // pure function of the image bytes, their file names, the RAM size and the command line; its
 // header fields are loader and cmdline, and each image record carries its role and the host path
-// it was read from (docs/trace-format.md, Header record).
+// it was read from (docs/trace-format.md, Header record). A BIOS guest (--bios) is one ROM image
+// (role "bios") the CPU runs from its reset vector; header field loader "bios". Any guest may name a
+// CPU model (--cpu, src/cpu/cpu-model.ts): header field cpu, absent for the default.
 
+import { cpuModelFromSpec, CpuSpecError, modelHasApic } from "../cpu/cpu-model.js";
+import { checkBiosImage } from "../loaders/bios.js";
 import { loadBzImage } from "../loaders/bzimage.js";
 import { loadMultiboot } from "../loaders/multiboot.js";
 import { applyPlan, APIC_E820 } from "../vmx/boot.js";
@@ -21,6 +25,8 @@ interface GuestCommon {
   nsPerInstruction?: number;
   /** Default "virtual". */
   clock?: ClockMode;
+  /** --cpu spec (model and feature changes); undefined = the default model. */
+  cpu?: string;
 }
 
 /** A flat image at a load address (bundled guests, tests). */
@@ -48,8 +54,14 @@ export interface LoaderGuest extends GuestCommon {
   images: GuestImage[];
 }
 
+/** A BIOS ROM run from the reset vector: exactly one "bios" image. */
+export interface BiosGuest extends GuestCommon {
+  loader: "bios";
+  images: GuestImage[];
+}
+
 /** What to boot, as recorded in the trace header plus the image bytes. */
-export type GuestSpec = FlatGuest | LoaderGuest;
+export type GuestSpec = FlatGuest | LoaderGuest | BiosGuest;
 
 export const isLoaderGuest = (g: GuestSpec): g is LoaderGuest => g.loader === "bzimage" || g.loader === "multiboot";
 
@@ -61,7 +73,13 @@ export interface MachineOutputs {
 
 /** The machine `guest` describes, at its first instruction. Loader errors (ImageError, PlacementError, RangeError) propagate. */
 export function machineForGuest(guest: GuestSpec, epochMs: number, out: MachineOutputs): Machine {
+  const cpuModel = cpuModelFromSpec(guest.cpu);
+  const bios = guest.loader === "bios" ? guest.images[0] : undefined;
+  if (bios) checkBiosImage(bios.name, bios.bytes);
   const m = new Machine({
+    cpuModel,
+    apic: modelHasApic(cpuModel),
+    bios: bios?.bytes,
     memBytes: guest.memBytes,
     nsPerInstruction: guest.nsPerInstruction ?? 1,
     clock: guest.clock ?? "virtual",
@@ -70,7 +88,9 @@ export function machineForGuest(guest: GuestSpec, epochMs: number, out: MachineO
     onDebugConsole: out.onDebugConsole,
     onReport: out.onReport,
   });
-  if (isLoaderGuest(guest)) {
+  if (guest.loader === "bios") {
+    m.enterReset();
+  } else if (isLoaderGuest(guest)) {
     const kernel = guest.images[0];
     const rest = guest.images.slice(1).map((i) => ({ file: i.name, bytes: i.bytes }));
     const plan = guest.loader === "bzimage"
@@ -86,7 +106,10 @@ export function machineForGuest(guest: GuestSpec, epochMs: number, out: MachineO
 
 /** The header's `machine` and `images` for `guest`. */
 export function guestHeader(guest: GuestSpec): Pick<TraceHeader, "machine" | "images"> {
-  const common = { memBytes: guest.memBytes, nsPerInstruction: guest.nsPerInstruction ?? 1, clock: guest.clock ?? "virtual" };
+  const common = { memBytes: guest.memBytes, nsPerInstruction: guest.nsPerInstruction ?? 1, clock: guest.clock ?? "virtual", ...cpuField(guest) };
+  if (guest.loader === "bios") {
+    return { machine: { guest: guest.name, loader: "bios", ...common }, images: guest.images.map((i) => ({ ...imageRecord(i.name, i.bytes), role: i.role, path: i.path })) };
+  }
   if (isLoaderGuest(guest)) {
     return {
       machine: { guest: guest.name, loader: guest.loader, cmdline: guest.cmdline, ...common },
@@ -94,10 +117,12 @@ export function guestHeader(guest: GuestSpec): Pick<TraceHeader, "machine" | "im
     };
   }
   return {
-    machine: { guest: guest.name, memBytes: guest.memBytes, nsPerInstruction: common.nsPerInstruction, loadAddress: guest.loadAddress, entry: guest.entry, clock: common.clock },
+    machine: { guest: guest.name, memBytes: guest.memBytes, nsPerInstruction: common.nsPerInstruction, loadAddress: guest.loadAddress, entry: guest.entry, clock: common.clock, ...cpuField(guest) },
     images: [imageRecord(guest.name, guest.image)],
   };
 }
+
+const cpuField = (g: GuestSpec) => (g.cpu !== undefined ? { cpu: g.cpu } : {});
 
 /**
  * Finds the bytes of a recorded image: `rec` is its header record (name, and for loader guests
@@ -126,7 +151,20 @@ export function guestFromHeader(h: TraceHeader, file: string, source: ImageSourc
   if (clock !== "virtual" && clock !== "host") throw bad("clock");
   const nsPerInstruction = (mc.nsPerInstruction as number | undefined) ?? 1;
   if (!Number.isFinite(nsPerInstruction) || nsPerInstruction <= 0) throw bad("nsPerInstruction");
-  const common = { name: mc.guest, memBytes: mc.memBytes as number, nsPerInstruction, clock } as const;
+  if (mc.cpu !== undefined && typeof mc.cpu !== "string") throw bad("cpu");
+  const cpu = mc.cpu as string | undefined;
+  try {
+    cpuModelFromSpec(cpu);
+  } catch (e) {
+    if (e instanceof CpuSpecError) throw new TraceError(file, 0, `header: machine.cpu: ${e.message}`);
+    throw e;
+  }
+  const common = { name: mc.guest, memBytes: mc.memBytes as number, nsPerInstruction, clock: clock as ClockMode, ...(cpu !== undefined ? { cpu } : {}) };
+  if (mc.loader === "bios") {
+    if (h.images.length !== 1 || h.images[0].role !== "bios") throw new TraceError(file, 0, "header: a bios guest has exactly one image, of role bios");
+    const rec = h.images[0];
+    return { ...common, loader: "bios", images: [{ role: "bios", name: rec.name, path: rec.path ?? rec.name, bytes: checked(file, rec, source) }] };
+  }
   if (mc.loader === "bzimage" || mc.loader === "multiboot") {
     if (typeof mc.cmdline !== "string") throw bad("cmdline");
     const kernels = h.images.filter((i) => i.role === "kernel");

@@ -51,8 +51,8 @@ export const MAX_HEADER_RECORD = 16 << 20;
 export const MAX_CHUNK_PAYLOAD = 1 << 30;
 
 /** What a loader guest's image is to its loader (guest-setup.ts). */
-export type ImageRole = "kernel" | "initrd" | "module";
-export const IMAGE_ROLES: readonly string[] = ["kernel", "initrd", "module"];
+export type ImageRole = "kernel" | "initrd" | "module" | "bios";
+export const IMAGE_ROLES: readonly string[] = ["kernel", "initrd", "module", "bios"];
 
 /** A guest image the recording depends on, identified by content. */
 export interface ImageRecord {
@@ -143,7 +143,7 @@ export function headerProblem(h: unknown): string | null {
   for (const im of h.images) {
     if (!isMap(im) || typeof im.name !== "string" || !isCount(im.size) || typeof im.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(im.sha256))
       return "header: an image record is not { name, size, sha256 (64 hex digits) }";
-    if (im.role !== undefined && !IMAGE_ROLES.includes(im.role as string)) return "header: an image record's role is not kernel, initrd or module";
+    if (im.role !== undefined && !IMAGE_ROLES.includes(im.role as string)) return "header: an image record's role is not kernel, initrd, module or bios";
     if (im.path !== undefined && typeof im.path !== "string") return "header: an image record's path is not a string";
   }
   return null;

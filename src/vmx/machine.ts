@@ -15,6 +15,8 @@ import { IoBus, MmioBus } from "../devices/bus.js";
 import { Clock } from "../devices/clock.js";
 import { formatReport } from "../devices/device.js";
 import { writeAcpiTables } from "../devices/acpi-tables.js";
+import { e820File, E820_RAM, E820_RESERVED, FwCfg } from "../devices/fw-cfg.js";
+import { PAM0, PAM6, PamWindow } from "../devices/pam.js";
 import { writeMpTable } from "../devices/mptable.js";
 import { PcPlatform } from "../devices/platform.js";
 import { GuestTime } from "./guest-time.js";
@@ -60,9 +62,15 @@ export interface MachineConfig {
    * DSDT with \_S5), so an OS can power the machine off. Default: on when `apic` is.
    */
   acpi?: boolean;
+  /**
+   * A BIOS ROM image (checked by src/loaders/bios.ts): mapped to end at 4 GiB and, through the
+   * i440FX PAM registers, at 0xE0000-0xFFFFF; fw_cfg and the 0x402 debug console are added, and the
+   * machine writes no MP/ACPI tables of its own. Call enterReset() to start at F000:FFF0.
+   */
+  bios?: Uint8Array;
   /** Serial (COM1) output bytes. */
   onSerial?: (byte: number) => void;
-  /** Debug console (port 0xE9) bytes. */
+  /** Debug console (port 0xE9; with a BIOS also 0x402) bytes. */
   onDebugConsole?: (byte: number) => void;
   /** Diagnostics: something unimplemented the guest touched (each once). */
   onReport?: (message: string) => void;
@@ -92,6 +100,7 @@ export class Machine {
   readonly time: GuestTime;
   readonly platform: PcPlatform;
   readonly vmm: Vmm;
+  readonly cpuModel: CpuModel;
   readonly reports: string[] = [];
   private exitCode = -1;
   private poweredOff = false;
@@ -101,7 +110,9 @@ export class Machine {
       this.reports.push(m);
       config.onReport?.(m);
     };
-    this.mem = new HostMemory(config.memBytes);
+    const bios = config.bios;
+    // A BIOS ROM lives in host memory after the RAM (so snapshots and digests cover it).
+    this.mem = new HostMemory(config.memBytes + (bios ? bios.length : 0));
     const apic = config.apic ?? true;
     let vmmRef: Vmm | undefined;
     const phys = new MmioPhysicalMap(this.mem, () => vmmRef!, () => cpuRef!);
@@ -126,8 +137,11 @@ export class Machine {
       apic: apic ? { mmio: this.mmio, busHz: config.apicBusHz } : undefined,
       pci: config.pci ?? true,
       acpi: (config.acpi ?? apic) ? { onPowerOff: () => { this.poweredOff = true; cpuRef?.requestStop(); } } : undefined,
+      firmware: bios ? { fwCfg: biosFwCfg(config.memBytes) } : undefined,
     });
+    if (bios) this.mapBios(bios, phys, () => cpuRef?.flushTlb(false));
     const cpuModel = config.cpuModel ?? i686Model({ apic });
+    this.cpuModel = cpuModel;
     this.vmm = new Vmm({
       io: this.io,
       mmio: this.mmio,
@@ -143,7 +157,7 @@ export class Machine {
     if (this.platform.lapic) {
       // What the BIOS would have done: virtual wire mode, and the MP table that describes the APICs.
       this.platform.lapic.virtualWireMode();
-      if (config.memBytes >= 0x100000) {
+      if (config.memBytes >= 0x100000 && !bios) {
         const l1 = cpuidLookup(cpuModel, 1);
         writeMpTable(this.mem.bytes, { cpuSignature: l1.eax, cpuFeatures: l1.edx, ioApicId: this.platform.ioapic!.id });
         if (this.platform.acpiPm) writeAcpiTables(this.mem.bytes, { ioApicId: this.platform.ioapic!.id });
@@ -160,6 +174,34 @@ export class Machine {
       throw new RangeError(`image of ${bytes.length} bytes at 0x${gpa.toString(16)} does not fit in ${this.mem.size >> 20} MiB of RAM`);
     this.mem.bytes.set(bytes, gpa);
     this.mem.invalidateCode(gpa, bytes.length);
+  }
+
+  /**
+   * Maps `bios` (already in host memory after the RAM) below 4 GiB and behind the PAM registers,
+   * and gives the i440FX QEMU's subsystem ID so firmware built for QEMU trusts fw_cfg.
+   */
+  private mapBios(bios: Uint8Array, phys: PhysicalMap, flushTlb: () => void): void {
+    const ram = this.config.memBytes;
+    if (ram < 0x200000 || ram > 0xe0000000) throw new RangeError(`a BIOS machine needs 2 MiB to 3.5 GiB of RAM, not ${ram >> 20} MiB`);
+    this.mem.bytes.set(bios, ram);
+    phys.ramTop = ram;
+    phys.highRomBase = 0x100000000 - bios.length;
+    phys.highRomHost = ram;
+    const host = this.platform.pciHost?.functions.get(0);
+    if (!host) throw new RangeError("a BIOS machine needs the PCI host bridge (its PAM registers map the ROM)");
+    phys.legacy = new PamWindow(host.config, ram, bios.length);
+    host.onWrite = (off, size) => { if (off <= PAM6 && off + size > PAM0) flushTlb(); };
+    // Subsystem vendor 1AF4h device 1100h: QEMU's i440FX (SeaBIOS's qemu_detect looks for it).
+    host.set16(0x2c, 0x1af4).set16(0x2e, 0x1100);
+  }
+
+  /** Processor reset state (SDM Vol.3 Table 10-1): real mode at F000:FFF0 with CS base 0xFFFF0000, EDX = CPUID.1 EAX. */
+  enterReset(): void {
+    const cpu = this.cpu;
+    this.enter({ mode: "real16", cs: 0xf000, ip: 0xfff0, sp: 0 });
+    cpu.setSegCache(Seg.CS, 0xf000, 0xffff0000 | 0, 0xffff, cpu.segAttr[Seg.CS]);
+    cpu.regs[Reg.EDX] = cpuidLookup(this.cpuModel, 1).eax;
+    cpu.updateMode();
   }
 
   /** Sets the CPU's initial state. */
@@ -229,6 +271,19 @@ export class Machine {
   }
 }
 
+/** fw_cfg for a BIOS machine with `ram` bytes: RAM size, an e820 map, and the serial console on COM1. */
+function biosFwCfg(ram: number): FwCfg {
+  const sercon = new Uint8Array(2);
+  sercon[0] = 0xf8; sercon[1] = 0x03;
+  const e820 = e820File([
+    { address: 0, length: ram, type: E820_RAM },
+    // Local APIC and IO-APIC pages, so an OS does not map RAM there.
+    { address: 0xfec00000, length: 0x1000, type: E820_RESERVED },
+    { address: 0xfee00000, length: 0x1000, type: E820_RESERVED },
+  ]);
+  return new FwCfg({ ramBytes: ram, files: { "etc/e820": e820, "etc/sercon-port": sercon } });
+}
+
 /** Guest-physical space with no RAM behind an address goes to the VMM's MMIO exit handling. */
 class MmioPhysicalMap extends PhysicalMap {
   constructor(mem: HostMemory, private readonly vmm: () => Vmm, private readonly cpu: () => Cpu) {
@@ -240,6 +295,7 @@ class MmioPhysicalMap extends PhysicalMap {
   }
 
   override mmioWrite(gpa: number, size: number, value: number): void {
+    if (this.isRomWrite(gpa)) return;
     this.vmm().mmioWrite(this.cpu(), gpa, size, value);
   }
 }

@@ -6,7 +6,9 @@
 // checked before anything changes.
 
 import type { Cpu } from "../cpu.js";
-import { Eflags, Reg } from "../constants.js";
+import { Eflags, Exc, Reg } from "../constants.js";
+import { CPUID_CX8 } from "../cpuid.js";
+import { raise } from "../fault.js";
 import { eaOffset, eaSeg } from "../decoder.js";
 import { setLazy, Lz } from "../flags.js";
 import { probeWrite, read32, write32 } from "../mmu.js";
@@ -82,6 +84,7 @@ defineOp("op_0f_c1", (cpu, d) => {
 // 0F C7 /1 cmpxchg8b Mq: IF EDX:EAX = m64 THEN ZF ← 1, m64 ← ECX:EBX
 // ELSE ZF ← 0, EDX:EAX ← m64, m64 ← m64. Only ZF changes.
 defineOp("op_0f_c7_1_mem", (cpu, d) => {
+  if ((cpu.cpuidEdx1 & CPUID_CX8) === 0) raise(Exc.UD); // no CX8: an undefined opcode
   const seg = eaSeg(cpu, d), off = eaOffset(cpu, d);
   const off4 = (off + 4) | 0;
   probeWrite(cpu, seg, off, 8);

@@ -3,13 +3,16 @@
 
 import type { Cpu } from "../cpu.js";
 import { Cr0, Cr4, Desc, Eflags, Exc, Reg, Seg } from "../constants.js";
+import { CPUID_MSR, CPUID_SEP, CPUID_TSC } from "../cpuid.js";
 import { raise } from "../fault.js";
 import { rdmsr, readTsc, tscToEdxEax, wrmsr } from "../system/msr.js";
 import { defineOp } from "./registry.js";
 
 defineOp("op_0f_a2", (cpu: Cpu) => cpu.host.cpuid(cpu));
 
+// A CPU model without a feature has no such opcode: #UD (SDM Vol.2 Appendix A, undefined opcodes).
 defineOp("op_0f_31", (cpu: Cpu) => {
+  if ((cpu.cpuidEdx1 & CPUID_TSC) === 0) raise(Exc.UD);
   if ((cpu.cr4 & Cr4.TSD) !== 0 && cpu.cpl !== 0 && (cpu.cr0 & Cr0.PE) !== 0) raise(Exc.GP, 0);
   tscToEdxEax(cpu, readTsc(cpu));
 });
@@ -31,11 +34,13 @@ defineOp("op_0f_33", (cpu: Cpu) => {
 });
 
 defineOp("op_0f_32", (cpu: Cpu) => {
+  if ((cpu.cpuidEdx1 & CPUID_MSR) === 0) raise(Exc.UD);
   if (cpu.cpl !== 0) raise(Exc.GP, 0);
   rdmsr(cpu, cpu.regs[Reg.ECX]);
 });
 
 defineOp("op_0f_30", (cpu: Cpu) => {
+  if ((cpu.cpuidEdx1 & CPUID_MSR) === 0) raise(Exc.UD);
   if (cpu.cpl !== 0) raise(Exc.GP, 0);
   wrmsr(cpu, cpu.regs[Reg.ECX]);
 });
@@ -46,6 +51,7 @@ const FLAT_CODE = Desc.P | Desc.S | Desc.CODE | Desc.RW | Desc.A | Desc.DB | Des
 const FLAT_DATA = Desc.P | Desc.S | Desc.RW | Desc.A | Desc.DB | Desc.G; // type 3
 
 defineOp("op_0f_34", (cpu: Cpu) => {
+  if ((cpu.cpuidEdx1 & CPUID_SEP) === 0) raise(Exc.UD);
   if ((cpu.cr0 & Cr0.PE) === 0 || (cpu.sysenterCs & 0xfffc) === 0) raise(Exc.GP, 0);
   const cs = cpu.sysenterCs & 0xfffc;
   cpu.flags &= ~(Eflags.VM | Eflags.IF | Eflags.RF);
@@ -57,6 +63,7 @@ defineOp("op_0f_34", (cpu: Cpu) => {
 });
 
 defineOp("op_0f_35", (cpu: Cpu) => {
+  if ((cpu.cpuidEdx1 & CPUID_SEP) === 0) raise(Exc.UD);
   if ((cpu.sysenterCs & 0xfffc) === 0 || (cpu.cr0 & Cr0.PE) === 0 || cpu.cpl !== 0) raise(Exc.GP, 0);
   const cs = cpu.sysenterCs;
   cpu.setSegCache(Seg.CS, ((cs + 16) | 3) & 0xffff, 0, -1, FLAT_CODE | (3 << 5));

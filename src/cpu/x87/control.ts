@@ -15,6 +15,7 @@
 import type { Cpu } from "../cpu.js";
 import { Cr0, Eflags, Exc, Reg } from "../constants.js";
 import { eaOffset, eaSeg, Pfx, Rec } from "../decoder.js";
+import { CPUID_FXSR } from "../cpuid.js";
 import { raise } from "../fault.js";
 import { read16, read32, write16, write32 } from "../mmu.js";
 import { defineOp } from "../ops/registry.js";
@@ -195,6 +196,7 @@ defineOp("op_9b", (cpu) => fwait(cpu));
 //   32 + 16*i: ST(i) (10 bytes, 6 reserved). XMM registers do not exist on this model.
 
 function fxCheck(cpu: Cpu, d: number): number {
+  if ((cpu.cpuidEdx1 & CPUID_FXSR) === 0) raise(Exc.UD); // no FXSR: an undefined opcode
   if (cpu.cr0 & Cr0.EM) raise(Exc.UD);
   if (cpu.cr0 & Cr0.TS) raise(Exc.NM);
   const seg = eaSeg(cpu, d), off = eaOffset(cpu, d);
