@@ -92,14 +92,21 @@ export class HostConsole {
     }
   }
 
-  /** Resolves at host monotonic time `ns`, or earlier when input arrives or the user quits. */
-  waitUntil(ns: number): Promise<void> {
-    const ms = (ns - Number(process.hrtime.bigint())) / 1e6;
-    if (ms <= 0 || this.queue.length > 0 || this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(() => { this.wake = null; resolve(); }, Math.ceil(ms));
-      this.wake = () => { clearTimeout(t); resolve(); };
-    });
+  /**
+   * Resolves at host monotonic time `ns` (world.hostClock's origin, as Environment.hostDeadline
+   * gives it), or earlier when input arrives or the user quits.
+   */
+  async waitUntil(ns: number): Promise<void> {
+    // A timer may fire up to a millisecond early by hrtime (libuv rounds its loop time): wait again.
+    for (;;) {
+      const ms = (ns - this.world.hostClock!.nowNs()) / 1e6;
+      if (ms <= 0 || this.queue.length > 0 || this.stopped) return;
+      const input = await new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => { this.wake = null; resolve(false); }, Math.ceil(ms));
+        this.wake = () => { clearTimeout(t); resolve(true); };
+      });
+      if (input) return;
+    }
   }
 
   private restoreTerminal(): void {

@@ -13,6 +13,8 @@
 
 /** Maps instruction counts to guest time. */
 export interface TimeSource {
+  /** The nominal rate (a snapshot checks it): time per instruction, before any idle skip or host time segment. */
+  readonly nsPerInstruction: number;
   /** Guest time in ns at instruction count `icount`. */
   nowNs(icount: number): number;
   /** The first instruction count at which the time is >= `ns` (a deadline). */
@@ -157,12 +159,12 @@ export class Clock {
 
   /** The Clock's own state. Timer deadlines are saved by the devices that own the timers. */
   save(): { nsPerInstruction: number } {
-    return { nsPerInstruction: this.source.nowNs(1) - this.source.nowNs(0) };
+    return { nsPerInstruction: this.source.nsPerInstruction };
   }
 
   /** Checks that the snapshot was taken with the same time rate (there is nothing else to restore). */
   restore(state: { nsPerInstruction: number }): void {
-    const mine = this.source.nowNs(1) - this.source.nowNs(0);
+    const mine = this.source.nsPerInstruction;
     if (state.nsPerInstruction !== mine)
       throw new Error(`clock: snapshot has ${state.nsPerInstruction} ns/instruction, machine has ${mine}`);
   }

@@ -184,7 +184,8 @@ export function digestEvent(cpu: Cpu, memory: MemoryDigest): { cpu: Uint8Array; 
 /**
  * Everything a test compares between two runs of a machine, as hex: CPU digest, a full hash of
  * RAM (every page rehashed; no DirtyLog, so it does not disturb the machine), the devices'
- * saved state, guest idle time, the next timer deadline, the A20 mask and the VM-exit counts.
+ * saved state, guest idle time (host clock: its segment and estimates), the next timer deadline,
+ * the A20 mask and the VM-exit counts.
  */
 export function machineDigest(m: Machine): string {
   const words = new Int32Array(m.mem.bytes.buffer, m.mem.bytes.byteOffset, m.mem.size >>> 2);
@@ -194,6 +195,7 @@ export function machineDigest(m: Machine): string {
   const rest = codec.encode({
     devices: m.platform.save(),
     idleNs: m.time.idleNs,
+    ...(m.time.host ? { hostTime: m.time.save().host } : {}),
     nextDeadline: m.clock.nextDeadlineIcount(),
     a20Mask: m.cpu.phys.a20Mask,
     exits: Array.from(m.vmm.stats.byReason),

@@ -16,6 +16,7 @@ import { loadBzImage } from "../loaders/bzimage.js";
 import { loadMultiboot } from "../loaders/multiboot.js";
 import { applyPlan, APIC_E820 } from "../vmx/boot.js";
 import { Machine, type EntryState } from "../vmx/machine.js";
+import { HOST_TIME_MODEL } from "./host-clock.js";
 import type { ClockMode } from "./recorder.js";
 import { imageRecord, TraceError, type ImageRecord, type ImageRole, type TraceHeader } from "./trace-format.js";
 
@@ -106,7 +107,9 @@ export function machineForGuest(guest: GuestSpec, epochMs: number, out: MachineO
 
 /** The header's `machine` and `images` for `guest`. */
 export function guestHeader(guest: GuestSpec): Pick<TraceHeader, "machine" | "images"> {
-  const common = { memBytes: guest.memBytes, nsPerInstruction: guest.nsPerInstruction ?? 1, clock: guest.clock ?? "virtual", ...cpuField(guest) };
+  const clock = guest.clock ?? "virtual";
+  // hostTime names how guest time follows HOST_TIME samples (host-clock.ts), so a trace of another model is refused.
+  const common = { memBytes: guest.memBytes, nsPerInstruction: guest.nsPerInstruction ?? 1, clock, ...(clock === "host" ? { hostTime: HOST_TIME_MODEL } : {}), ...cpuField(guest) };
   if (guest.loader === "bios") {
     return { machine: { guest: guest.name, loader: "bios", ...common }, images: guest.images.map((i) => ({ ...imageRecord(i.name, i.bytes), role: i.role, path: i.path })) };
   }
@@ -117,7 +120,7 @@ export function guestHeader(guest: GuestSpec): Pick<TraceHeader, "machine" | "im
     };
   }
   return {
-    machine: { guest: guest.name, memBytes: guest.memBytes, nsPerInstruction: common.nsPerInstruction, loadAddress: guest.loadAddress, entry: guest.entry, clock: common.clock, ...cpuField(guest) },
+    machine: { guest: guest.name, memBytes: guest.memBytes, nsPerInstruction: common.nsPerInstruction, loadAddress: guest.loadAddress, entry: guest.entry, clock, ...(clock === "host" ? { hostTime: HOST_TIME_MODEL } : {}), ...cpuField(guest) },
     images: [imageRecord(guest.name, guest.image)],
   };
 }
@@ -149,6 +152,10 @@ export function guestFromHeader(h: TraceHeader, file: string, source: ImageSourc
   if (!Number.isSafeInteger(mc.memBytes)) throw bad("memBytes");
   const clock = mc.clock ?? "virtual";
   if (clock !== "virtual" && clock !== "host") throw bad("clock");
+  if (clock === "host" && mc.hostTime !== HOST_TIME_MODEL)
+    throw new TraceError(file, 0, mc.hostTime === undefined
+      ? "this --clock host trace was recorded by an older x86rr, whose guest time jumped to each host time sample; this version slews guest time towards the samples and cannot replay it identically"
+      : `header: machine.hostTime is ${JSON.stringify(mc.hostTime)}, this x86rr replays host clock traces of model "${HOST_TIME_MODEL}" only`);
   const nsPerInstruction = (mc.nsPerInstruction as number | undefined) ?? 1;
   if (!Number.isFinite(nsPerInstruction) || nsPerInstruction <= 0) throw bad("nsPerInstruction");
   if (mc.cpu !== undefined && typeof mc.cpu !== "string") throw bad("cpu");

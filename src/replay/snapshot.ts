@@ -20,6 +20,7 @@ import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { checkCpuState, restoreCpu, saveCpu, StateShapeError, dropTranslationCaches, type CpuState } from "../cpu/snapshot.js";
 import type { HostMemory } from "../cpu/memory.js";
 import type { DeviceState } from "../devices/device.js";
+import type { GuestTimeState } from "../vmx/guest-time.js";
 import type { Machine } from "../vmx/machine.js";
 import { DirtyLog } from "./dirty-pages.js";
 
@@ -52,7 +53,7 @@ export interface MachineState {
   icount: number;
   cpu: CpuState;
   physMap: { a20Mask: number; romStart: number; romEnd: number };
-  time: { idleNs: number };
+  time: GuestTimeState;
   clock: { nsPerInstruction: number };
   devices: DeviceState;
   vmm: VmmState;
@@ -175,7 +176,7 @@ export function captureMachine(m: Machine, memory: MemoryImage): MachineState {
     icount: m.cpu.icount,
     cpu: saveCpu(m.cpu),
     physMap: { a20Mask: m.cpu.phys.a20Mask, romStart: m.cpu.phys.romStart, romEnd: m.cpu.phys.romEnd },
-    time: { idleNs: m.time.idleNs },
+    time: m.time.save(),
     clock: m.clock.save(),
     devices: m.platform.save(),
     vmm: {
@@ -213,7 +214,7 @@ export function restoreMachine(m: Machine, chain: MachineState | MachineState[])
   m.cpu.phys.a20Mask = s.physMap.a20Mask;
   m.cpu.phys.romStart = s.physMap.romStart;
   m.cpu.phys.romEnd = s.physMap.romEnd;
-  m.time.idleNs = s.time.idleNs;
+  m.time.restore(s.time);
   m.platform.restore(s.devices);
   m.clock.retime();
   m.vmm.shutdownReason = s.vmm.shutdownReason;
@@ -259,6 +260,8 @@ export function checkMachineState(s: unknown, memoryKind?: "full" | "delta"): as
   for (const k of ["a20Mask", "romStart", "romEnd"]) num(s.physMap, k, "physMap");
   if (!isMap(s.time)) fail("time", "expected a map");
   num(s.time, "idleNs", "time", false);
+  if (s.time.host !== undefined && (!Array.isArray(s.time.host) || s.time.host.length !== 6 || !s.time.host.every((v) => typeof v === "number" && Number.isFinite(v))))
+    fail("time.host", "expected 6 numbers");
   if (!isMap(s.clock)) fail("clock", "expected a map");
   num(s.clock, "nsPerInstruction", "clock", false);
   if (!isMap(s.devices)) fail("devices", "expected a map");

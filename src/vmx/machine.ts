@@ -116,7 +116,7 @@ export class Machine {
     const apic = config.apic ?? true;
     let vmmRef: Vmm | undefined;
     const phys = new MmioPhysicalMap(this.mem, () => vmmRef!, () => cpuRef!);
-    this.time = new GuestTime(config.nsPerInstruction ?? 1);
+    this.time = new GuestTime(config.nsPerInstruction ?? 1, config.clock ?? "virtual");
     let cpuRef: Cpu | undefined;
     // A deadline armed by an instruction (a PIT reload, a UART FIFO read) bounds the CPU's
     // current run too, so timers fire at the same icount however the run is sliced.
