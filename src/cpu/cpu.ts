@@ -219,6 +219,12 @@ export class Cpu {
     this.fetchHost = -1;
   }
 
+  /** Sends every access through the slow path again without touching the architectural TLB. */
+  dropFastPaths(): void {
+    this.tlb.dropFast();
+    this.fetchHost = -1;
+  }
+
   /** Asks the run loop to come out of the fast path at the next instruction boundary. */
   poke(): void {
     this.attention = 1;

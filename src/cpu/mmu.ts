@@ -9,6 +9,13 @@
 //
 // Write bits are granted only once the D bit is set, so the first write walks and sets it.
 // Pages without RAM behind them (MMIO) never get access bits: every access takes the slow path.
+//
+// tlbFlags are fast-path permissions and are withheld for reasons of this emulator's own caches
+// (code pages, not-yet-dirty pages, MMIO, watched pages). The architectural TLB entry — what a
+// processor would have cached from the walk — is kept apart in tlbArch/tlbGpa, and the slow path
+// uses it before walking. So which translation an access sees (a stale one, when the guest changed
+// a PTE without INVLPG) depends only on the architectural TLB, never on cache warmth, which a
+// snapshot restore resets: "restore, then run" equals "keep running" even for such guests.
 // cpu.accR / cpu.accW hold the bit an access at the current privilege needs (TLB_RU for CPL 3);
 // when alignment checking is live they hold TLB_NEVER so every access goes through the slow path.
 //
@@ -30,6 +37,13 @@ export const enum TlbBit {
   WU = 8,
   G = 16,
   NEVER = 64,
+}
+/** tlbArch bits beyond RS/WS/RU/WU/G (which mean the PTE's permissions there, regardless of D). */
+export const enum TlbArch {
+  /** The cached PTE had D set: writes need no walk. */
+  D = 32,
+  /** The entry is valid. */
+  V = 128,
 }
 export const enum Xl {
   WRITE = 1,
@@ -68,8 +82,13 @@ export interface AccessWatch {
 }
 
 export class Tlb {
+  /** Fast-path permissions (TlbBit), 0 for no entry or slow path only. */
   readonly flags = new Uint8Array(1 << 20);
   readonly host = new Int32Array(1 << 20);
+  /** The architectural entry: TlbBit permissions of the PTE plus TlbArch.D/V; 0 for no entry. */
+  readonly arch = new Uint8Array(1 << 20);
+  /** Guest-physical frame of the architectural entry. */
+  readonly gpa = new Int32Array(1 << 20);
   readonly list = new Int32Array(TLB_LIST_MAX);
   count = 0;
   /** Per 4 MiB region: 1 when entries from a large (PSE) page may be cached there (INVLPG drops the region). */
@@ -77,13 +96,13 @@ export class Tlb {
 
   /** Drops every entry (or every non-global one). */
   flush(keepGlobal: boolean): void {
-    const f = this.flags, l = this.list;
+    const f = this.flags, a = this.arch, l = this.list;
     if (this.count >= TLB_LIST_MAX) {
-      if (!keepGlobal) { f.fill(0); this.count = 0; this.large.fill(0); return; }
+      if (!keepGlobal) { f.fill(0); a.fill(0); this.count = 0; this.large.fill(0); return; }
       // The list overflowed: entries may exist that it does not name. Sweep the whole array.
       let n = 0, overflow = false;
-      for (let v = 0; v < f.length; v++) {
-        if (f[v] & TlbBit.G) { if (n < TLB_LIST_MAX) l[n++] = v; else overflow = true; } else f[v] = 0;
+      for (let v = 0; v < a.length; v++) {
+        if (a[v] & TlbBit.G) { if (n < TLB_LIST_MAX) l[n++] = v; else overflow = true; } else { a[v] = 0; f[v] = 0; }
       }
       // More global entries than the list holds: stay in overflow mode so the next flush sweeps.
       this.count = overflow ? TLB_LIST_MAX : n;
@@ -92,8 +111,8 @@ export class Tlb {
     let n = 0;
     for (let i = 0; i < this.count; i++) {
       const v = l[i];
-      if (keepGlobal && (f[v] & TlbBit.G)) l[n++] = v;
-      else f[v] = 0;
+      if (keepGlobal && (a[v] & TlbBit.G)) l[n++] = v;
+      else { a[v] = 0; f[v] = 0; }
     }
     this.count = n;
     if (!keepGlobal) this.large.fill(0);
@@ -107,10 +126,23 @@ export class Tlb {
     const r = vpn >>> 10;
     if (this.large[r] !== 0) {
       this.flags.fill(0, r << 10, (r + 1) << 10);
+      this.arch.fill(0, r << 10, (r + 1) << 10);
       this.large[r] = 0;
     } else {
       this.flags[vpn] = 0;
+      this.arch[vpn] = 0;
     }
+  }
+
+  /**
+   * Drops every fast-path permission and keeps the architectural entries: for changes in what
+   * this emulator must see on the slow path (breakpoints, debugger watches), which must not look
+   * to the guest like a TLB flush.
+   */
+  dropFast(): void {
+    if (this.count >= TLB_LIST_MAX) { this.flags.fill(0); return; }
+    const f = this.flags, l = this.list;
+    for (let i = 0; i < this.count; i++) f[l[i]] = 0;
   }
 
   /** Removes write permission from every entry that maps host page `hostPage` (it now holds cached code). */
@@ -126,9 +158,11 @@ export class Tlb {
     }
   }
 
-  insert(vpn: number, hostPage: number, flags: number): void {
-    if (this.flags[vpn] === 0 && this.count < TLB_LIST_MAX) this.list[this.count++] = vpn;
-    else if (this.flags[vpn] === 0) this.count = TLB_LIST_MAX; // overflow marker: flush sweeps
+  insert(vpn: number, gpaPage: number, arch: number, hostPage: number, flags: number): void {
+    if (this.arch[vpn] === 0 && this.count < TLB_LIST_MAX) this.list[this.count++] = vpn;
+    else if (this.arch[vpn] === 0) this.count = TLB_LIST_MAX; // overflow marker: flush sweeps
+    this.arch[vpn] = arch | TlbArch.V;
+    this.gpa[vpn] = gpaPage;
     this.flags[vpn] = flags;
     this.host[vpn] = hostPage;
   }
@@ -147,8 +181,20 @@ export class Tlb {
 export function walk(cpu: Cpu, lin: number, kind: number): number {
   const write = (kind & Xl.WRITE) !== 0, user = (kind & Xl.USER) !== 0;
   const vpn = lin >>> 12;
+  const cached = cpu.tlb.arch[vpn];
+  if (cached !== 0) {
+    // An architectural entry that allows the access answers without a walk, as the processor's
+    // TLB would; a write through an entry cached with D=0 walks to set D. An entry that does not
+    // allow the access is walked again before any fault (no spurious faults from stale entries).
+    const need = user ? (write ? TlbBit.WU : TlbBit.RU) : (write ? TlbBit.WS : TlbBit.RS);
+    if ((cached & need) !== 0 && (!write || (cached & TlbArch.D) !== 0)) {
+      const gpaPage = cpu.tlb.gpa[vpn];
+      fill(cpu, vpn, gpaPage, cached);
+      return gpaPage | (lin & 0xfff);
+    }
+  }
   if ((cpu.cr0 & Cr0.PG) === 0) {
-    fill(cpu, vpn, lin & ~0xfff, TlbBit.RS | TlbBit.WS | TlbBit.RU | TlbBit.WU);
+    fill(cpu, vpn, lin & ~0xfff, TlbBit.RS | TlbBit.WS | TlbBit.RU | TlbBit.WU | TlbArch.D);
     return lin;
   }
   if ((cpu.cr4 & Cr4.PAE) !== 0) return walkPae(cpu, lin, kind);
@@ -178,13 +224,18 @@ export function walk(cpu: Cpu, lin: number, kind: number): number {
   let newLeaf = leaf | Pte.A;
   if (write) newLeaf |= Pte.D;
   if (newLeaf !== leaf) writePhys32(cpu, leafAddr, newLeaf);
-  const dirty = (newLeaf & Pte.D) !== 0;
-  let f = TlbBit.RS;
-  if (dirty && (rw || (cpu.cr0 & Cr0.WP) === 0)) f |= TlbBit.WS;
-  if (us) { f |= TlbBit.RU; if (dirty && rw) f |= TlbBit.WU; }
-  if ((leaf & Pte.G) && (cpu.cr4 & Cr4.PGE)) f |= TlbBit.G;
-  fill(cpu, vpn, frame, f);
+  fill(cpu, vpn, frame, archBits(cpu, rw, us, newLeaf));
   return frame | (lin & 0xfff);
+}
+
+/** The architectural TLB bits (TlbBit permissions, TlbArch.D, G) of a successful walk's result. */
+export function archBits(cpu: Cpu, rw: number, us: number, leaf: number): number {
+  let a = TlbBit.RS;
+  if (rw || (cpu.cr0 & Cr0.WP) === 0) a |= TlbBit.WS;
+  if (us) { a |= TlbBit.RU; if (rw) a |= TlbBit.WU; }
+  if ((leaf & Pte.D) !== 0) a |= TlbArch.D;
+  if ((leaf & Pte.G) && (cpu.cr4 & Cr4.PGE)) a |= TlbBit.G;
+  return a;
 }
 
 function checkPerm(cpu: Cpu, rw: number, us: number, write: boolean, user: boolean): boolean {
@@ -192,21 +243,28 @@ function checkPerm(cpu: Cpu, rw: number, us: number, write: boolean, user: boole
   return !write || rw !== 0 || (cpu.cr0 & Cr0.WP) === 0;
 }
 
-/** Records lin page → host page; pages with no RAM behind them get no access bits (slow path). */
-export function fillTlb(cpu: Cpu, vpn: number, gpaPage: number, flags: number): void {
-  fill(cpu, vpn, gpaPage, flags);
+/**
+ * Records the architectural entry lin page → guest-physical page (`arch`: archBits) and derives
+ * the fast-path permissions: writes only once D is set; none for pages without RAM behind them
+ * (MMIO), pages with data breakpoints or debugger watches; reads only for ROM and cached code.
+ */
+export function fillTlb(cpu: Cpu, vpn: number, gpaPage: number, arch: number): void {
+  fill(cpu, vpn, gpaPage, arch);
 }
-function fill(cpu: Cpu, vpn: number, gpaPage: number, flags: number): void {
+function fill(cpu: Cpu, vpn: number, gpaPage: number, arch: number): void {
+  arch &= ~TlbArch.V;
   const h = cpu.phys.translate(gpaPage, ACC_READ);
-  if (h < 0) { cpu.tlb.insert(vpn, 0, flags & TlbBit.G); return; }
+  if (h < 0) { cpu.tlb.insert(vpn, gpaPage, arch, 0, 0); return; }
   // A page holding a data breakpoint stays on the slow path, where breakpoints are checked.
-  if (cpu.dbgDataLive && pageHasDataBreakpoint(cpu, vpn)) { cpu.tlb.insert(vpn, 0, flags & TlbBit.G); return; }
-  if (cpu.accessWatch !== null && cpu.accessWatch.pageWatched(vpn)) { cpu.tlb.insert(vpn, 0, flags & TlbBit.G); return; }
+  if (cpu.dbgDataLive && pageHasDataBreakpoint(cpu, vpn)) { cpu.tlb.insert(vpn, gpaPage, arch, 0, 0); return; }
+  if (cpu.accessWatch !== null && cpu.accessWatch.pageWatched(vpn)) { cpu.tlb.insert(vpn, gpaPage, arch, 0, 0); return; }
+  let flags = arch & (TlbBit.RS | TlbBit.RU);
+  if ((arch & TlbArch.D) !== 0) flags |= arch & (TlbBit.WS | TlbBit.WU);
   // A page whose writes go elsewhere (ROM) is cached for reads only.
   if ((flags & (TlbBit.WS | TlbBit.WU)) && cpu.phys.translate(gpaPage, ACC_WRITE) !== h) flags &= ~(TlbBit.WS | TlbBit.WU);
   if (cpu.mem.codePage[h >>> 12]) flags &= ~(TlbBit.WS | TlbBit.WU);
   if (flags & (TlbBit.WS | TlbBit.WU)) cpu.mem.dirty[h >>> 12] = 1;
-  cpu.tlb.insert(vpn, h, flags);
+  cpu.tlb.insert(vpn, gpaPage, arch, h, flags);
 }
 
 /** Guest-physical of `lin` for an access of the given kind, walking when the TLB cannot answer. */

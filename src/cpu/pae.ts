@@ -13,7 +13,7 @@
 import type { Cpu } from "./cpu.js";
 import { Cr0, Cr4, Exc, Pfec, Pte } from "./constants.js";
 import { raise, raisePageFault } from "./fault.js";
-import { fillTlb, readPhys32, writePhys32, TlbBit, Xl } from "./mmu.js";
+import { archBits, fillTlb, readPhys32, writePhys32, Xl } from "./mmu.js";
 
 /** Reserved low bits of a PDPTE (1-2, 5-8). */
 const PDPTE_RSVD_LO = 0x1e6;
@@ -91,11 +91,6 @@ export function walkPae(cpu: Cpu, lin: number, kind: number): number {
   let newLeaf = leaf | Pte.A;
   if (write) newLeaf |= Pte.D;
   if (newLeaf !== leaf) writePhys32(cpu, leafAddr, newLeaf);
-  const dirty = (newLeaf & Pte.D) !== 0;
-  let f = TlbBit.RS;
-  if (dirty && (rw || (cpu.cr0 & Cr0.WP) === 0)) f |= TlbBit.WS;
-  if (us) { f |= TlbBit.RU; if (dirty && rw) f |= TlbBit.WU; }
-  if ((leaf & Pte.G) && (cpu.cr4 & Cr4.PGE)) f |= TlbBit.G;
-  fillTlb(cpu, vpn, frame, f);
+  fillTlb(cpu, vpn, frame, archBits(cpu, rw, us, newLeaf));
   return frame | (lin & 0xfff);
 }

@@ -117,7 +117,8 @@ export class MachineTarget implements Target, ReverseTarget {
       };
       cpu.accessWatch = watch;
     }
-    cpu.flushTlb(false);
+    // Not a TLB flush: a guest that relies on stale translations must not see the debugger.
+    cpu.dropFastPaths();
   }
 
   private get observed(): boolean {

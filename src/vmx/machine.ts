@@ -25,8 +25,10 @@ import { Vmm } from "./vmm.js";
 /**
  * Emulator semantics version: bump whenever guest-visible behaviour changes (an instruction's
  * result, a device register, timing in icount), so old traces are refused instead of diverging.
+ * 3: accesses that miss the fast path use the architectural TLB entry before walking (a guest that
+ *    writes through a stale translation now hits the old frame whatever the emulator's caches hold).
  */
-export const MACHINE_SEMANTICS_VERSION = 2;
+export const MACHINE_SEMANTICS_VERSION = 3;
 
 /**
  * Guest ns a PAUSE takes in the virtual clock, on top of its 1 instruction: the latency of PAUSE

@@ -54,8 +54,8 @@ export function updateDebugState(cpu: Cpu): void {
   }
   cpu.dbgExecLive = exec;
   cpu.dbgIoLive = io;
-  // Pages that had (or now have) a data breakpoint must lose (or regain) their TLB entries.
-  if (data || cpu.dbgDataLive) cpu.flushTlb(false);
+  // Pages that had (or now have) a data breakpoint must lose (or regain) their fast paths.
+  if (data || cpu.dbgDataLive) cpu.dropFastPaths();
   cpu.dbgDataLive = data;
   cpu.poke();
 }
