@@ -45,7 +45,7 @@ export interface RecordCliOptions {
   output: string;
   serialIn?: string;
   maxInstructions?: number;
-  digestEvery: number;
+  digestEvery?: number;
   clock: ClockMode;
 }
 

@@ -92,6 +92,19 @@ export function hashPage(mem: HostMemory, page: number, words = new Int32Array(m
   return xxh32Words(words, page << 10, 1024);
 }
 
+/** XXH32 of a 4 KiB page of zeros. */
+const ZERO_PAGE_HASH = xxh32Words(new Int32Array(1024), 0, 1024) | 0;
+
+/**
+ * Whether the 1024 words from `start` are all zero: a plain scan is several times faster than
+ * hashing, and most of RAM is zero at the first digest (which rehashes every page).
+ */
+function pageIsZero(words: Int32Array, start: number): boolean {
+  const end = start + 1024;
+  for (let i = start; i < end; i++) if (words[i] !== 0) return false;
+  return true;
+}
+
 /** Page hashes of one HostMemory, refreshed for the pages written since the last update. */
 export class MemoryDigest {
   readonly pageHash: Int32Array;
@@ -114,7 +127,7 @@ export class MemoryDigest {
     for (let p = 0; p < stale.length; p++) {
       if (stale[p] === 0) continue;
       stale[p] = 0;
-      ph[p] = xxh32Words(words, p << 10, 1024);
+      ph[p] = pageIsZero(words, p << 10) ? ZERO_PAGE_HASH : xxh32Words(words, p << 10, 1024);
       n++;
     }
     return n;

@@ -55,7 +55,10 @@ export interface RecorderOptions {
   /** The trace (record mode); none in live mode (no digests either). */
   writer?: TraceWriter;
   maxInstructions?: number;
-  /** Instructions between DIGEST events (default 1,000,000). */
+  /**
+   * Instructions between DIGEST events, exactly. Default: 1,000,000, stretched while the guest
+   * writes much memory (digestInterval), so hashing stays a small part of the run.
+   */
   digestEvery?: number;
   /** Instructions per slice: between polls of the host for input and host time samples (default 100,000; 20,000 with the host clock). */
   slice?: number;
@@ -72,6 +75,10 @@ export const enum Need {
 }
 
 export const HOST_SLICE = 20_000;
+/** Default (and least default) instructions between digests. */
+export const DIGEST_EVERY = 1_000_000;
+/** Default digest spacing: at least this many instructions per page the last digest rehashed. */
+export const PAGE_INSTRUCTIONS = 1000;
 
 export class Recorder {
   end: RunEnd = { kind: "limit" };
@@ -85,10 +92,11 @@ export class Recorder {
   private waiting: Need = Need.RUN;
   /** Host mode: icount of the last host time sample (slices are counted from it, not from digest points). */
   private sampledAt = 0;
+  private firstDigest = true;
 
   constructor(readonly m: Machine, readonly env: Environment, private readonly o: RecorderOptions) {
     this.memory = o.writer ? new MemoryDigest(m.mem) : undefined;
-    this.digestEvery = o.writer ? o.digestEvery ?? 1_000_000 : Infinity;
+    this.digestEvery = o.writer ? o.digestEvery ?? DIGEST_EVERY : Infinity;
     this.slice = o.slice ?? (o.clock === "host" ? HOST_SLICE : 100_000);
     this.limit = o.maxInstructions ?? Infinity;
     this.nextDigest = m.cpu.icount + this.digestEvery;
@@ -101,8 +109,9 @@ export class Recorder {
     const sliceEnd = (this.o.clock === "host" ? this.sampledAt : icount) + this.slice;
     const end = (this.end = m.run(Math.min(this.limit, this.nextDigest, sliceEnd) - icount));
     if (m.cpu.icount >= this.nextDigest) {
-      this.o.writer!.append(m.cpu.icount, EventKind.DIGEST, digestPayload(m, this.memory!));
-      this.nextDigest = m.cpu.icount + this.digestEvery;
+      const d = digestPayload(m, this.memory!);
+      this.o.writer!.append(m.cpu.icount, EventKind.DIGEST, d);
+      this.nextDigest = m.cpu.icount + this.digestInterval(d.pages);
     }
     if (end.kind === "exit" || end.kind === "shutdown" || end.kind === "poweroff" || end.kind === "stopped") return Need.DONE;
     if (env.stopRequested()) {
@@ -124,6 +133,24 @@ export class Recorder {
     // and its UART has room for it (with none, a host backlog would be waited on forever).
     if (idleNoTimer) return env.serialBacklog > 0 ? this.resume(true) : this.wait(Need.WAIT_INPUT);
     return Need.DONE;
+  }
+
+  /**
+   * Instructions to the next digest, after one that rehashed `pages` pages. A digest costs a hash
+   * of every page written since the last one (~2 µs per 4 KiB page, vs ~50 ns per instruction):
+   * a guest that rewrites 6,000 pages per million instructions (bench-mem) would spend a third of
+   * the recording hashing. By default the interval is therefore PAGE_INSTRUCTIONS per page the
+   * last digest hashed (hashing ≤ ~4% of the run), at most 10× DIGEST_EVERY, once that is at
+   * least twice DIGEST_EVERY (over 2,000 pages: a Linux boot stays under 1,000, so its digests
+   * stay 1M apart); the first digest (every page: nothing was known) does not count. Replay follows the recorded
+   * icounts, so the spacing is the recorder's choice. An explicit digestEvery is kept exactly.
+   */
+  private digestInterval(pages: number): number {
+    if (this.o.digestEvery !== undefined) return this.digestEvery;
+    const first = this.firstDigest;
+    this.firstDigest = false;
+    const want = pages * PAGE_INSTRUCTIONS;
+    return first || want < 2 * DIGEST_EVERY ? DIGEST_EVERY : Math.min(10 * DIGEST_EVERY, want);
   }
 
   /** After a wait: `more` is false when no input will ever come (WAIT_INPUT only). */
