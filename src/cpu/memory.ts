@@ -80,6 +80,9 @@ export class PhysicalMap {
     return a;
   }
 
+  /** A snapshot point: drop any cached guest-physical translations (the EPT map caches them). */
+  dropCaches(): void {}
+
   /** A write to `gpa` lands on firmware ROM (dropped silently, as the ROM ignores it). */
   isRomWrite(gpa: number): boolean {
     const a = (gpa & this.a20Mask) >>> 0;

@@ -215,6 +215,7 @@ export function restoreFpu(f: Fpu, s: FpuState): void {
  */
 export function dropTranslationCaches(cpu: Cpu): void {
   cpu.flushTlb(false);
+  cpu.phys.dropCaches();
   cpu.decTag.fill(-1);
   cpu.blocks.clear();
   cpu.mem.codePage.fill(0);

@@ -216,6 +216,7 @@ export function restoreMachine(m: Machine, chain: MachineState | MachineState[])
   m.cpu.phys.romEnd = s.physMap.romEnd;
   m.time.restore(s.time);
   m.platform.restore(s.devices);
+  m.remapGuestPhysical(); // the EPT follows the restored PAM registers
   m.clock.retime();
   m.vmm.shutdownReason = s.vmm.shutdownReason;
   const st = m.vmm.stats;

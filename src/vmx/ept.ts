@@ -160,7 +160,8 @@ export interface EptMmioHandler {
   write(map: EptPhysicalMap, gpa: number, size: number, value: number): void;
 }
 
-const CACHE_SIZE = 1024, CACHE_MASK = CACHE_SIZE - 1;
+// Direct-mapped by guest-physical page: 64 Ki entries cover 256 MiB of RAM without aliasing.
+const CACHE_SIZE = 1 << 16, CACHE_MASK = CACHE_SIZE - 1;
 
 /**
  * The guest-physical map of a VMX guest: translate() walks the EPT. Without a parent, tables and
@@ -195,6 +196,12 @@ export class EptPhysicalMap extends PhysicalMap implements EptTableMemory {
   faultInParent = false;
   parentAddress = 0;
   mmio: EptMmioHandler | null = null;
+  /**
+   * Where the tables live when they are not in `mem`: the VMM's own memory (the machine's EPT),
+   * at host-physical addresses [tableHpa, tableHpa + tableMem.size). Leaves still name `mem`.
+   */
+  tableMem: HostMemory | null = null;
+  tableHpa = 0;
   /** The last walk (memory type, page size, permissions), for callers that want more than the offset. */
   readonly walk = new EptWalk();
   private readonly cTag = new Int32Array(CACHE_SIZE).fill(-1);
@@ -219,6 +226,11 @@ export class EptPhysicalMap extends PhysicalMap implements EptTableMemory {
     this.cTag.fill(-1);
   }
 
+  /** A snapshot point: nothing cached survives (the tables may have been rewritten under it). */
+  override dropCaches(): void {
+    this.invept();
+  }
+
   /** Host offset of guest-physical `gpa` (A20 mask applied first), or -1 with the exit fields set. */
   override translate(gpa: number, access: number): number {
     const a = (gpa & this.a20Mask) >>> 0;
@@ -230,7 +242,7 @@ export class EptPhysicalMap extends PhysicalMap implements EptTableMemory {
   private translateSlow(a: number, access: number): number {
     const bit = 1 << access;
     const w = this.walk;
-    const st = eptWalk(this.eptpLo, this.eptpHi, a, bit, this, this.mem, w, this.executeOnly, this.glaBits);
+    const st = eptWalk(this.eptpLo, this.eptpHi, a, bit, this, this.tableMem ?? this.mem, w, this.executeOnly, this.glaBits);
     this.faultInParent = false;
     this.guestPhysicalAddress = a;
     if (st !== WALK_OK) {
@@ -277,6 +289,7 @@ export class EptPhysicalMap extends PhysicalMap implements EptTableMemory {
   /** EptTableMemory for this map's own tables: host memory, or the parent's guest-physical space. */
   entryOffset(addr: number, write: boolean): number {
     if (this.parent !== null) return addr < TWO32 ? this.parent.translate(addr, write ? ACC_WRITE : ACC_READ) : -1;
+    if (this.tableMem !== null) { const o = addr - this.tableHpa; return o >= 0 && o + 8 <= this.tableMem.size ? o : -1; }
     return addr + 8 <= this.mem.size ? addr : -1;
   }
 
@@ -308,7 +321,11 @@ export class EptBuilder {
   /** Use 1 GiB pages where alignment allows (IA32_VMX_EPT_VPID_CAP[17]). */
   gigPages = false;
 
-  constructor(readonly mem: HostMemory, readonly base: number, readonly size: number) {
+  /**
+   * @param hpaBase host-physical address of `mem`'s byte 0 as the entries name it: 0 when the
+   *   tables share host memory with what they map; the VMM's own table memory sits elsewhere.
+   */
+  constructor(readonly mem: HostMemory, readonly base: number, readonly size: number, readonly hpaBase = 0) {
     if (base % 4096 !== 0 || size < 4096 || base + size > mem.size) throw new RangeError(`EPT window 0x${base.toString(16)}+0x${size.toString(16)} is not page-aligned host memory`);
     this.next = base;
     this.pml4 = this.alloc();
@@ -323,7 +340,7 @@ export class EptBuilder {
 
   /** EPTP low word for these tables (WB, 4 levels; A/D flags when `ad`). The high word is 0. */
   eptp(ad = false): number {
-    return makeEptp(this.pml4, ad);
+    return makeEptp(this.hpaBase + this.pml4, ad);
   }
 
   /** Host bytes of the window used so far. */
@@ -376,7 +393,7 @@ export class EptBuilder {
   /** Entry `idx` of the table at host `tab` (level 4..2) as a table address, creating or splitting it; -1 if absent and !create. */
   private table(tab: number, idx: number, level: number, create: boolean): number {
     const e = this.mem.view.getInt32(tab + idx * 8, true);
-    if ((e & 7) !== 0 && (level === 4 || (e & EPT_LARGE) === 0)) return (e & 0xfffff000) >>> 0;
+    if ((e & 7) !== 0 && (level === 4 || (e & EPT_LARGE) === 0)) return ((e & 0xfffff000) >>> 0) - this.hpaBase;
     if ((e & 7) === 0 && !create) return -1;
     const t = this.alloc();
     if ((e & 7) !== 0) {
@@ -386,7 +403,7 @@ export class EptBuilder {
       const baseAddr = (e & (level === 3 ? 0xc0000000 : 0xffe00000)) >>> 0;
       for (let i = 0; i < 512; i++) this.setEntry(t, i, (baseAddr + i * step) | attr | (level === 3 ? EPT_LARGE : 0));
     }
-    this.setEntry(tab, idx, t | EPT_RWX);
+    this.setEntry(tab, idx, (this.hpaBase + t) | EPT_RWX);
     return t;
   }
 

@@ -9,7 +9,7 @@
 import { Cpu, STOP_HALT, STOP_REQUEST, STOP_SHUTDOWN } from "../cpu/cpu.js";
 import { Cr0, Desc, Eflags, Reg, Seg } from "../cpu/constants.js";
 import { applyCpuModel, cpuidLookup, i686Model, type CpuModel } from "../cpu/cpuid.js";
-import { HostMemory, PhysicalMap } from "../cpu/memory.js";
+import { ACC_WRITE, HostMemory, LEGACY_WINDOW_END, LEGACY_WINDOW_START, PhysicalMap } from "../cpu/memory.js";
 import { loadSegmentReal } from "../cpu/system/segments.js";
 import { IoBus, MmioBus } from "../devices/bus.js";
 import { Clock } from "../devices/clock.js";
@@ -21,6 +21,9 @@ import { writeMpTable } from "../devices/mptable.js";
 import { PcPlatform } from "../devices/platform.js";
 import { GuestTime } from "./guest-time.js";
 import { Vmm } from "./vmm.js";
+import { EptPhysicalMap, type EptMmioHandler } from "./ept.js";
+import { EPT_QUAL_READABLE } from "./exit-qualification.js";
+import { MachineEpt } from "./machine-ept.js";
 
 /**
  * Emulator semantics version: bump whenever guest-visible behaviour changes (an instruction's
@@ -103,6 +106,8 @@ export class Machine {
   readonly platform: PcPlatform;
   readonly vmm: Vmm;
   readonly cpuModel: CpuModel;
+  /** The EPT through which the guest's physical memory is mapped. */
+  readonly ept: MachineEpt;
   readonly reports: string[] = [];
   private exitCode = -1;
   private poweredOff = false;
@@ -117,7 +122,9 @@ export class Machine {
     this.mem = new HostMemory(config.memBytes + (bios ? bios.length : 0));
     const apic = config.apic ?? true;
     let vmmRef: Vmm | undefined;
-    const phys = new MmioPhysicalMap(this.mem, () => vmmRef!, () => cpuRef!);
+    // Guest-physical memory is what the VMM's EPT maps (machine-ept.ts); set up below.
+    const phys = new EptPhysicalMap(this.mem, 0);
+    phys.mmio = eptViolations(() => this, phys);
     this.time = new GuestTime(config.nsPerInstruction ?? 1, config.clock ?? "virtual");
     let cpuRef: Cpu | undefined;
     // A deadline armed by an instruction (a PIT reload, a UART FIFO read) bounds the CPU's
@@ -141,7 +148,9 @@ export class Machine {
       acpi: (config.acpi ?? apic) ? { onPowerOff: () => { this.poweredOff = true; cpuRef?.requestStop(); } } : undefined,
       firmware: bios ? { fwCfg: biosFwCfg(config.memBytes) } : undefined,
     });
-    if (bios) this.mapBios(bios, phys, () => cpuRef?.flushTlb(false));
+    if (bios) this.mapBios(bios, phys, () => { this.remapGuestPhysical(); cpuRef?.flushTlb(false); });
+    const pamConfig = this.platform.pciHost?.functions.get(0)?.config;
+    this.ept = new MachineEpt(phys, { ramBytes: config.memBytes, bios: bios && pamConfig ? { hostOffset: config.memBytes, bytes: bios.length, pamConfig } : undefined });
     const cpuModel = config.cpuModel ?? i686Model({ apic });
     this.cpuModel = cpuModel;
     this.vmm = new Vmm({
@@ -168,6 +177,11 @@ export class Machine {
     this.cpu = new Cpu(this.mem, phys, this.vmm);
     applyCpuModel(this.cpu, cpuModel);
     cpuRef = this.cpu;
+  }
+
+  /** Rewrites the EPT from the configuration and the PAM registers (after a PAM write or a restore). */
+  remapGuestPhysical(): void {
+    this.ept?.rebuild();
   }
 
   /** Copies `bytes` into guest-physical RAM at `gpa` (identity-mapped RAM), dropping any cached code. */
@@ -286,18 +300,26 @@ function biosFwCfg(ram: number): FwCfg {
   return new FwCfg({ ramBytes: ram, files: { "etc/e820": e820, "etc/sercon-port": sercon } });
 }
 
-/** Guest-physical space with no RAM behind an address goes to the VMM's MMIO exit handling. */
-class MmioPhysicalMap extends PhysicalMap {
-  constructor(mem: HostMemory, private readonly vmm: () => Vmm, private readonly cpu: () => Cpu) {
-    super(mem);
-  }
-
-  override mmioRead(gpa: number, size: number): number {
-    return this.vmm().mmioRead(this.cpu(), gpa, size);
-  }
-
-  override mmioWrite(gpa: number, size: number, value: number): void {
-    if (this.isRomWrite(gpa)) return;
-    this.vmm().mmioWrite(this.cpu(), gpa, size, value);
-  }
+/**
+ * EPT violations of the machine's own guest: a write the EPT refuses where the entry is present
+ * (ROM, read-only shadow RAM) is the chipset's business — into DRAM when the PAM field sends
+ * writes there, else dropped as ROM drops it; everything else is MMIO for the devices.
+ */
+function eptViolations(m: () => Machine, phys: EptPhysicalMap): EptMmioHandler {
+  return {
+    read: (_map, gpa, size) => m().vmm.mmioRead(m().cpu, gpa, size),
+    write: (map, gpa, size, value) => {
+      const machine = m();
+      if ((map.exitQualification & EPT_QUAL_READABLE) === 0) { machine.vmm.mmioWrite(machine.cpu, gpa, size, value); return; }
+      const a = map.guestPhysicalAddress; // A20-masked, as the EPT saw it
+      const h = phys.legacy !== null && a >= LEGACY_WINDOW_START && a < LEGACY_WINDOW_END ? phys.legacy.translate(a, ACC_WRITE) : -1;
+      machine.vmm.stats.mmioAccess(h >= 0 ? "shadow RAM write (PAM)" : "ROM write (dropped)");
+      if (h < 0) return;
+      const mem = machine.mem;
+      mem.invalidateCode(h, size);
+      if (size === 1) mem.bytes[h] = value;
+      else if (size === 2) mem.view.setUint16(h, value, true);
+      else mem.view.setInt32(h, value, true);
+    },
+  };
 }
