@@ -1,8 +1,8 @@
 // Record/replay figures for `npm run bench`: recording overhead (record vs a plain live run of the
 // same guest, same slice loop, no trace), replay speed relative to recording, and trace bytes per
 // million instructions, for bench-int, bench-mem and echo (serial-heavy), in the virtual and host
-// clock modes; recording with the default DIGEST spacing (1M instructions, stretched to 1000
-// instructions per page the last digest rehashed: bench-mem rewrites ~6,000 pages per 1M, which
+// clock modes; recording with the default DIGEST spacing (1M instructions, stretched to 2000
+// instructions per page after a digest that rehashed 2000 or more: bench-mem rewrites ~6,000 pages per 1M, which
 // took a third of the recording to hash at exact 1M), and with explicit 1M and 10M.
 // Each phase is timed in wall time and in CPU time (process.cpuUsage: this process's
 // user + system), best of `REPS` interleaved runs, since other processes share the machine.

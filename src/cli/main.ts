@@ -195,7 +195,7 @@ program
   .requiredOption("-o, --output <trace>", "trace file to write (.x86rr)")
   .option("--serial-in <file>", "bytes to type on COM1 (delivered as the guest's UART takes them)")
   .option("--max-instructions <n>", "stop after this many instructions", parseCount)
-  .option("--digest-every <n>", "instructions between state digests (default 1,000,000, up to 10× more while the guest writes much memory)", parseCount)
+  .option("--digest-every <n>", "instructions between state digests (default 1,000,000, up to 10× more while the guest rewrites over 8 MiB per interval)", parseCount)
   .option("--clock <mode>", "guest time: virtual (from the instruction count) or host (follows the host's clock; stored in the trace)", parseClock, "virtual")
   .action((name: string | undefined, opts) => {
     if (opts.bios) {

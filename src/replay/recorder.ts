@@ -77,8 +77,9 @@ export const enum Need {
 export const HOST_SLICE = 20_000;
 /** Default (and least default) instructions between digests. */
 export const DIGEST_EVERY = 1_000_000;
-/** Default digest spacing: at least this many instructions per page the last digest rehashed. */
-export const PAGE_INSTRUCTIONS = 1000;
+/** Default digest spacing after a digest that rehashed STRETCH_PAGES or more: this many instructions per page. */
+export const PAGE_INSTRUCTIONS = 2000;
+export const STRETCH_PAGES = 2000;
 
 export class Recorder {
   end: RunEnd = { kind: "limit" };
@@ -140,17 +141,16 @@ export class Recorder {
    * of every page written since the last one (~2 µs per 4 KiB page, vs ~50 ns per instruction):
    * a guest that rewrites 6,000 pages per million instructions (bench-mem) would spend a third of
    * the recording hashing. By default the interval is therefore PAGE_INSTRUCTIONS per page the
-   * last digest hashed (hashing ≤ ~4% of the run), at most 10× DIGEST_EVERY, once that is at
-   * least twice DIGEST_EVERY (over 2,000 pages: a Linux boot stays under 1,000, so its digests
-   * stay 1M apart); the first digest (every page: nothing was known) does not count. Replay follows the recorded
+   * last digest hashed (hashing ~2% of the run), at most 10× DIGEST_EVERY, when that digest
+   * hashed STRETCH_PAGES or more (a Linux boot stays under 1,000 per 1M, so its digests stay 1M
+   * apart); the first digest (every page: nothing was known) does not count. Replay follows the recorded
    * icounts, so the spacing is the recorder's choice. An explicit digestEvery is kept exactly.
    */
   private digestInterval(pages: number): number {
     if (this.o.digestEvery !== undefined) return this.digestEvery;
     const first = this.firstDigest;
     this.firstDigest = false;
-    const want = pages * PAGE_INSTRUCTIONS;
-    return first || want < 2 * DIGEST_EVERY ? DIGEST_EVERY : Math.min(10 * DIGEST_EVERY, want);
+    return first || pages < STRETCH_PAGES ? DIGEST_EVERY : Math.min(10 * DIGEST_EVERY, pages * PAGE_INSTRUCTIONS);
   }
 
   /** After a wait: `more` is false when no input will ever come (WAIT_INPUT only). */
