@@ -7,10 +7,8 @@
 // isa-debug-exit port. Then the Debian i386 boot (test/e2e/debian-guest.ts), recorded with
 // `cryptomgr.notests` on the kernel command line: it skips the kernel's crypto self-tests (2.8G
 // instructions to power-off on 2026-11-23 instead of about 6.5G) so the record and the replay fit in CI;
-// test/e2e/linux-boot.test.ts boots the plain command line. Recorded with the virtual clock:
-// under --clock host this kernel calibrates its TSC against the PIT at 1.7 MHz (the PM timer says
-// 1 GHz), its clock then runs far ahead of the host's and soft-lockup reports flood the console
-// until the boot crawls; switch to --clock host once that is fixed.
+// test/e2e/linux-boot.test.ts boots the plain command line. Recorded with the virtual clock;
+// test/e2e/linux-host-clock.test.ts records the same boot with --clock host.
 
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync, readFileSync } from "node:fs";
