@@ -195,7 +195,7 @@ export class Recorder {
     const final = digestPayload(this.m, this.memory!);
     w.append(this.m.cpu.icount, EventKind.DIGEST, final);
     w.append(this.m.cpu.icount, EventKind.END, { reason });
-    w.close({ instructions: this.m.cpu.icount });
+    w.close({ instructions: this.m.cpu.icount, exits: this.m.vmm.stats.toRecord() });
     return final;
   }
 }

@@ -1,10 +1,11 @@
 // What `x86rr info` prints about a trace: header, totals, index and completeness. Uses only the
 // header and the index (footer or scan), so it never reads the event chunks of a closed trace.
 // Guest time is derived from the instruction count and the recorded ns per instruction (the
-// virtual clock); VM-exit counts are not part of a trace, so `info` says where to get them.
+// virtual clock); VM-exit counts come from the footer, where the recorder leaves them at close.
 
 import { kindName } from "./trace-events.js";
-import type { ImageRecord } from "./trace-format.js";
+import type { ImageRecord, RecordedExits } from "./trace-format.js";
+import { ExitStats } from "../vmx/exit-stats.js";
 import type { IndexEntry, TraceReader } from "./trace-reader.js";
 
 export interface TraceDescription {
@@ -31,6 +32,8 @@ export interface TraceDescription {
   snapshots: IndexEntry[];
   /** Guest time covered by the retired instructions (ns), when the clock is virtual; idle (HLT) time comes on top. */
   guestTimeNs: number | null;
+  /** VM exits of the recorded run (from the footer), when the trace has them. */
+  exits?: RecordedExits;
 }
 
 /** The facts `x86rr info` shows for an open trace. */
@@ -60,6 +63,7 @@ export function describe(trace: TraceReader): TraceDescription {
     digests: trace.digests,
     snapshots: trace.snapshots,
     guestTimeNs: guestTime(h.machine, t.instructions),
+    ...(t.exits ? { exits: t.exits } : {}),
   };
 }
 
@@ -103,6 +107,11 @@ export function formatDescription(d: TraceDescription): string {
   };
   list("digests", d.digests);
   list("snapshots", d.snapshots);
-  lines.push("exits       not recorded in traces: `monitor exits` in gdb on `x86rr gdb TRACE` (at any icount), or `x86rr run GUEST --exit-stats`");
+  if (d.exits) {
+    lines.push("exits       of the whole recorded run (`monitor exits` in `x86rr gdb TRACE` gives them at any icount)");
+    lines.push(...ExitStats.fromRecord(d.exits).format().split("\n").map((l) => `  ${l}`));
+  } else {
+    lines.push(`exits       ${d.complete ? "not in this trace (recorded by an older x86rr)" : "unknown: the recording did not close"}: \`monitor exits\` in \`x86rr gdb TRACE\` gives them at any icount`);
+  }
   return lines.join("\n") + "\n";
 }

@@ -91,6 +91,15 @@ export interface FooterRecord {
   /** [offset of the chunk holding the event, icount] per SNAPSHOT / DIGEST event. */
   snapshots: [number, number][];
   digests: [number, number][];
+  /** VM exits of the recorded run, when the recorder closed it (optional: older traces lack it). */
+  exits?: RecordedExits;
+}
+
+/** VM-exit counts of a recording: [reason, count], [port, reads, writes], [MMIO region, count]; non-zero only. */
+export interface RecordedExits {
+  byReason: [number, number][];
+  io: [number, number, number][];
+  mmio: [string, number][];
 }
 
 /** Bad or damaged trace input: names the file and the byte offset where the problem is. */
@@ -161,6 +170,12 @@ export function footerProblem(f: unknown): string | null {
   if (!isPairs(f.chunks, 4)) return "footer: chunks is not a list of [offset, first, last, count]";
   if (!isPairs(f.snapshots, 2)) return "footer: snapshots is not a list of [offset, icount]";
   if (!isPairs(f.digests, 2)) return "footer: digests is not a list of [offset, icount]";
+  if (f.exits !== undefined) {
+    const e = f.exits;
+    if (!isMap(e) || !isPairs(e.byReason, 2) || !isPairs(e.io, 3) || !Array.isArray(e.mmio)
+      || !e.mmio.every((r) => Array.isArray(r) && r.length === 2 && typeof r[0] === "string" && isCount(r[1])))
+      return "footer: exits is not { byReason: [reason, count][], io: [port, reads, writes][], mmio: [region, count][] }";
+  }
   return null;
 }
 

@@ -6,7 +6,7 @@
 
 import { crc32 } from "./crc32.js";
 import { EventKind, kindRow, type TraceEvent } from "./trace-events.js";
-import { CHUNK_MAGIC, END_MAGIC, FILE_HEADER_SIZE, FILE_MAGIC, FOOTER_MAGIC, FORMAT_VERSION, FRAME_SIZE, MAX_HEADER_RECORD, TRAILER_SIZE, TraceError, codec, footerProblem, getU64, headerProblem, parseFrame, sameBytes, showBytes, type FooterRecord, type Frame, type TraceHeader } from "./trace-format.js";
+import { CHUNK_MAGIC, END_MAGIC, FILE_HEADER_SIZE, FILE_MAGIC, FOOTER_MAGIC, FORMAT_VERSION, FRAME_SIZE, MAX_HEADER_RECORD, TRAILER_SIZE, TraceError, codec, footerProblem, getU64, headerProblem, parseFrame, sameBytes, showBytes, type FooterRecord, type Frame, type RecordedExits, type TraceHeader } from "./trace-format.js";
 import { BytesSource, FileSource, type TraceSource } from "./trace-source.js";
 
 export interface ChunkInfo {
@@ -29,6 +29,8 @@ export interface TraceTotals {
   firstIcount: number;
   lastIcount: number;
   byKind: ReadonlyMap<number, number>;
+  /** VM exits of the run (closed traces written since they carry them). */
+  exits?: RecordedExits;
 }
 
 export type TraceStatus =
@@ -246,7 +248,7 @@ export class TraceReader {
     this.snapshots = entries(r.snapshots, "snapshot");
     this.digests = entries(r.digests, "digest");
     this.chunks = r.chunks.map(([offset, firstIcount, lastIcount, count]) => ({ offset, firstIcount, lastIcount, count }));
-    this.totals = { events: r.events, instructions: r.instructions, firstIcount: r.firstIcount, lastIcount: r.lastIcount, byKind };
+    this.totals = { events: r.events, instructions: r.instructions, firstIcount: r.firstIcount, lastIcount: r.lastIcount, byKind, ...(r.exits ? { exits: r.exits } : {}) };
     this.status = { complete: true };
   }
 

@@ -5,7 +5,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { EmulatorBug } from "../cpu/fault.js";
 import { EventKind, kindRow, type EventPayloads } from "./trace-events.js";
-import { CHUNK_MAGIC, END_MAGIC, FILE_HEADER_SIZE, FILE_MAGIC, FOOTER_MAGIC, FORMAT_VERSION, FRAME_SIZE, MAX_HEADER_RECORD, TRAILER_SIZE, codec, headerProblem, putU64, writeFrame, type FooterRecord, type TraceHeader } from "./trace-format.js";
+import { CHUNK_MAGIC, END_MAGIC, FILE_HEADER_SIZE, FILE_MAGIC, FOOTER_MAGIC, FORMAT_VERSION, FRAME_SIZE, MAX_HEADER_RECORD, TRAILER_SIZE, codec, headerProblem, putU64, writeFrame, type FooterRecord, type RecordedExits, type TraceHeader } from "./trace-format.js";
 import { crc32 } from "./crc32.js";
 import { ChunkBuffer } from "./chunk-buffer.js";
 
@@ -131,10 +131,11 @@ export class TraceWriter {
   }
 
   /** Clean close: flush, then write the footer chunk and the trailer. `instructions` defaults to the last icount. */
-  close(totals: { instructions?: number } = {}): void {
+  close(totals: { instructions?: number; exits?: RecordedExits } = {}): void {
     this.flush();
     const f = this.footer;
     f.instructions = totals.instructions ?? f.lastIcount;
+    if (totals.exits) f.exits = totals.exits;
     if (!Number.isSafeInteger(f.instructions) || f.instructions < f.lastIcount)
       throw new EmulatorBug(`trace closed with ${f.instructions} instructions, before its last event at icount ${f.lastIcount}`);
     f.byKind = [];

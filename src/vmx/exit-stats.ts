@@ -26,6 +26,23 @@ export class ExitStats {
     this.mmio.set(region, (this.mmio.get(region) ?? 0) + 1);
   }
 
+  /** The non-zero counts, as a trace's footer records them (trace-format.ts RecordedExits). */
+  toRecord(): { byReason: [number, number][]; io: [number, number, number][]; mmio: [string, number][] } {
+    const byReason: [number, number][] = [], io: [number, number, number][] = [];
+    this.byReason.forEach((c, r) => { if (c > 0) byReason.push([r, c]); });
+    for (let p = 0; p < 0x10000; p++) if (this.ioReads[p] || this.ioWrites[p]) io.push([p, this.ioReads[p], this.ioWrites[p]]);
+    return { byReason, io, mmio: [...this.mmio] };
+  }
+
+  /** Counts as recorded (the inverse of toRecord). */
+  static fromRecord(r: { byReason: [number, number][]; io: [number, number, number][]; mmio: [string, number][] }): ExitStats {
+    const s = new ExitStats();
+    for (const [reason, c] of r.byReason) if (reason >= 0 && reason < s.byReason.length) s.byReason[reason] = c;
+    for (const [p, rd, wr] of r.io) { s.ioReads[p & 0xffff] = rd; s.ioWrites[p & 0xffff] = wr; }
+    for (const [name, c] of r.mmio) s.mmio.set(name, c);
+    return s;
+  }
+
   total(): number {
     let t = 0;
     for (const v of this.byReason) t += v;

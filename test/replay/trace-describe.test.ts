@@ -76,7 +76,7 @@ describe("describe(trace)", () => {
 });
 
 describe("info on a recorded demo run", () => {
-  it("virtual clock at 1 ns/instruction: guest time = instructions ns; exits say where to get them; 12+ digests shown first/last six", async () => {
+  it("virtual clock at 1 ns/instruction: guest time = instructions ns; the recorded exits are shown; 12+ digests shown first/last six", async () => {
     const { recordRun } = await import("../../src/replay/session.js");
     const { findGuest, readGuestImage } = await import("../../src/cli/guests.js");
     const { mkdtempSync } = await import("node:fs");
@@ -96,7 +96,8 @@ describe("info on a recorded demo run", () => {
     const text = formatDescription(d);
     expect(r.icount).toBeLessThan(1e6);
     expect(text).toContain(`guest time  ${(r.icount / 1e3).toFixed(3)} µs of execution (virtual clock, 1 ns per instruction)`);
-    expect(text).toContain("exits       not recorded in traces: `monitor exits`");
+    expect(text).toContain("exits       of the whole recorded run");
+    expect(text).toContain("VM exits by reason:");
     // One digest per 10,000 instructions plus the final one.
     expect(d.digests.length).toBe(Math.floor(r.icount / 10_000) + 1);
     expect(text).toContain(`  ... ${d.digests.length - 12} more`);
