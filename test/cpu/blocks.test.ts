@@ -25,6 +25,10 @@ const insnArb: fc.Arbitrary<number[]> = fc.oneof(
   fc.tuple(fc.constantFrom(0x01, 0x29, 0x31, 0x89, 0x8b, 0x03, 0x2b), regArb, fc.integer({ min: 0, max: 15 })).map(([op, r, k]) => [op, 0x45 | (r << 3), k * 4]),
   fc.tuple(regArb, regArb).map(([a, b]) => [0x50 | a, 0x58 | b]),
   fc.constantFrom([0xf8], [0xf9], [0xf5], [0x99], [0x98], [0x9f], [0x0f, 0xc8]),
+  // lea esi,[ebp+a]; lea edi,[ebp+b]; [mov ecx,n; rep] MOVS/CMPS/STOS/LODS/SCAS, either direction
+  fc.tuple(fc.integer({ min: -32, max: 32 }), fc.integer({ min: -32, max: 32 }), fc.constantFrom(0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf),
+    fc.constantFrom([], [0xf3], [0xf2]), fc.integer({ min: 0, max: 5 }), fc.boolean())
+    .map(([a, b, op, rep, n, down]) => [0x8d, 0x75, a & 0xff, 0x8d, 0x7d, b & 0xff, ...(rep.length ? [0xb9, n, 0, 0, 0] : []), down ? 0xfd : 0xfc, ...rep, op, 0xfc]),
 );
 
 /** An instruction, optionally behind a Jcc that jumps over it (so blocks see taken and not-taken branches). */
@@ -58,7 +62,7 @@ function setup(program: number[], regs: number[], iterations: number, useBlocks:
 }
 
 describe("compiled blocks are invisible", () => {
-  it("generated loops with forward Jcc over some instructions (run 40 times, so compiled), in random run slices → registers, EFLAGS, memory and icount equal to interpreting every instruction", () => {
+  it("generated loops with forward Jcc over some instructions and string instructions (run 40 times, so compiled into looping blocks), in random run slices → each slice ends exactly at its limit; registers, EFLAGS, memory and icount equal to interpreting every instruction", () => {
     fc.assert(
       fc.property(
         fc.array(guardedArb, { minLength: 1, maxLength: 30 }),
@@ -70,7 +74,13 @@ describe("compiled blocks are invisible", () => {
           ref.run(1_000_000);
           const jit = setup(program, regs, 40, true);
           let k = 0;
-          while (!jit.halted && jit.icount < 1_000_000) jit.run(jit.icount + slices[k++ % slices.length]);
+          while (!jit.halted && jit.icount < 1_000_000) {
+            const until = jit.icount + slices[k++ % slices.length];
+            jit.run(until);
+            // The run stops exactly at its limit (earlier only when the guest halted), never past it.
+            expect(jit.icount).toBeLessThanOrEqual(until);
+            if (!jit.halted) expect(jit.icount).toBe(until);
+          }
           expect(jit.blocks.fn.some((f) => f !== undefined)).toBe(true);
           expect(state(jit)).toEqual(state(ref));
         },
@@ -94,6 +104,25 @@ describe("compiled blocks are invisible", () => {
     jit.run(100_000);
     // AH takes 1, 2, ..., 30 in turn; BL accumulates their sum mod 256.
     expect(ref.regs[3] & 0xff).toBe((30 * 31) / 2 & 0xff);
+    expect(state(jit)).toEqual(state(ref));
+  });
+
+  it("a loop whose third instruction rewrites the immediate of its first (mov al, imm) → every iteration loads the new byte", () => {
+    // 1000: mov al,0; add bl,al; inc byte [0x1001]; dec ecx; jnz 1000; hlt   (ECX = 30)
+    const program = [0xb0, 0x00, 0x00, 0xc3, 0xfe, 0x05, 0x01, 0x10, 0x00, 0x00, 0x49, 0x75, 0xf3, 0xf4];
+    const run = (useBlocks: boolean) => {
+      const { cpu, mem } = makeCpu();
+      load(mem, CODE, program);
+      flat32(cpu, CODE, 0x6000);
+      cpu.regs[1] = 30;
+      cpu.useBlocks = useBlocks;
+      cpu.run(100_000);
+      return cpu;
+    };
+    const ref = run(false), jit = run(true);
+    // AL takes 0..29; BL is their sum mod 256.
+    expect(jit.regs[0] & 0xff).toBe(29);
+    expect(jit.regs[3] & 0xff).toBe((29 * 30) / 2 & 0xff);
     expect(state(jit)).toEqual(state(ref));
   });
 
