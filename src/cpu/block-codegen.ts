@@ -30,6 +30,11 @@ export interface PlannedInsn {
   branch: boolean;
   /** Offset from the entry EIP of the branch target, when known (NaN otherwise). */
   target: number;
+  /**
+   * Cannot fault, touches only registers and EFLAGS, and reads none of EIP, startEip/startEsp,
+   * icount: the block skips the bookkeeping before it and counts it into the next instruction's.
+   */
+  pure: boolean;
 }
 
 export type BlockFn = (cpu: Cpu) => void;
@@ -60,12 +65,27 @@ export function buildBlock(cpu: Cpu, plan: PlannedInsn[], page: number, gen: num
   if (loops) src += "for (;;) {\n";
   const labels = [...forward].sort((a, b) => b - a);
   for (const j of labels) src += `L${j}: {\n`;
+  // Instructions retired by pure instructions and not yet added to cpu.icount. Zero wherever the
+  // block can return or fault (every exit follows an instruction with the full bookkeeping) and at
+  // every label end, where the paths that join must agree.
+  let pending = 0;
   for (let k = 0; k < n; k++) {
     const p = plan[k];
-    if (forward.has(k)) src += `}\n`;
+    if (forward.has(k)) {
+      if (pending !== 0) src += `cpu.icount += ${pending};\n`;
+      pending = 0;
+      src += `}\n`;
+    }
     const end = `((e + ${p.end}) ${wrap})`;
-    src += `cpu.startEip = ${startOf(k)}; cpu.startEsp = regs[4]; cpu.eip = ${end}; h${k}(cpu, ${p.d}); cpu.icount++;\n`;
     const last = k === n - 1;
+    if (p.pure && !last && !p.branch) {
+      src += `h${k}(cpu, ${p.d});\n`;
+      pending++;
+      continue;
+    }
+    const add = pending === 0 ? "" : ` cpu.icount += ${pending};`;
+    pending = 0;
+    src += `cpu.startEip = ${startOf(k)}; cpu.startEsp = regs[4]; cpu.eip = ${end};${add} h${k}(cpu, ${p.d}); cpu.icount++;\n`;
     if (p.branch) {
       const j = indexAt.get(p.target);
       let taken = "";

@@ -18,6 +18,7 @@ import { buildBlock, type BlockFn, type PlannedInsn } from "./block-codegen.js";
 import { decode, IMPL_NAMES, Pfx, Rec } from "./decoder.js";
 import { FAULT } from "./fault.js";
 import { HANDLERS } from "./ops/index.js";
+import { isDefined } from "./ops/registry.js";
 
 /** Records available to blocks (each Rec.STRIDE ints in cpu.dec after the scratch record). */
 export const BLOCK_ARENA_RECORDS = 1 << 18;
@@ -70,6 +71,23 @@ const CONDITIONAL = /^op_(7[0-9a-f]|0f_8[0-9a-f]|e[0-3])$/;
 /** Per implementation id: 1 if a block continues after it, 2 if only when it falls through. */
 const CONTINUES = new Uint8Array(IMPL_NAMES.length);
 for (let id = 0; id < IMPL_NAMES.length; id++) CONTINUES[id] = STRAIGHT_LINE.test(IMPL_NAMES[id]) ? 1 : CONDITIONAL.test(IMPL_NAMES[id]) ? 2 : 0;
+/**
+ * Instructions whose register forms (and LEA) cannot fault and touch nothing but registers and
+ * EFLAGS (PlannedInsn.pure): ALU, INC/DEC, MOV, XCHG, TEST, shifts and rotates, NOT/NEG/MUL/IMUL
+ * (not DIV/IDIV: #DE), CBW/CWD, SAHF/LAHF, CMC/CLC/STC/CLD/STD, CMOVcc, SETcc, BT*, SHLD/SHRD,
+ * BSF/BSR, MOVZX/MOVSX, BSWAP. Only those with an implementation count (the others raise #UD).
+ */
+const PURE_NAMES = new RegExp(
+  "^op_(" + [
+    "0[0-5]", "0[89a-d]", "1[0-5]", "1[89a-d]", "2[0-5]", "2[89a-d]", "3[0-5]", "3[89a-d]",
+    "4[0-9a-f]", "6[9b]", "8[0-3]_[0-7]", "8[4-9ab]", "8d", "9[1-79ef]", "98", "99", "b[0-9a-f]",
+    "c[01]_[0-7]", "d[0-3]_[0-7]", "f[589cd]", "f[67]_[0-5]", "fe_[01]", "ff_[01]",
+    "0f_4[0-9a-f]", "0f_9[0-9a-f]", "0f_a[345bcdf]", "0f_b[367bcdef]", "0f_ba_[4-7]", "0f_c[89a-f]",
+  ].join("|") + ")(_reg|_r[0-7])?$",
+);
+const PURE = new Uint8Array(IMPL_NAMES.length);
+for (let id = 0; id < IMPL_NAMES.length; id++) PURE[id] = PURE_NAMES.test(IMPL_NAMES[id]) && isDefined(IMPL_NAMES[id]) ? 1 : 0;
+
 /** Per implementation id: 1 for string instructions, 2 for JMP rel. */
 const SPECIAL = new Uint8Array(IMPL_NAMES.length);
 for (let id = 0; id < IMPL_NAMES.length; id++) SPECIAL[id] = STRING.test(IMPL_NAMES[id]) ? 1 : JUMP.test(IMPL_NAMES[id]) ? 2 : 0;
@@ -170,7 +188,9 @@ export class BlockCache {
       // Near relative branch target, as an offset from the entry: with a 32-bit operand size the
       // handler computes EIP + rel (wrapping at 4 GiB), which matches; otherwise leave it unknown.
       const target = branch && (dec[d] & 1) !== 0 ? ends[k] + dec[d + Rec.IMM] : NaN;
-      return { d, handler: HANDLERS[dec[d]], end: ends[k], access: mayAccess(dec, d), branch, target };
+      const access = mayAccess(dec, d);
+      const pure = PURE[id] === 1 && !access && (dec[d + Rec.LEN] & Pfx.LOCK) === 0;
+      return { d, handler: HANDLERS[dec[d]], end: ends[k], access, branch, target, pure };
     });
     this.fn[slot] = buildBlock(cpu, plan, page, gen, code32);
     this.tag[slot] = tag;

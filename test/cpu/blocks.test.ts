@@ -164,6 +164,32 @@ describe("compiled blocks are invisible", () => {
     expect(frame).toEqual([0, 0x1007, 0x08, frame[3]]);
     expect(jit.regs[4]).toBe(0x5ffc - 16);
   });
+  it("a #DE from DIV after register-only instructions in a hot loop → EIP of the DIV, icount of the instructions before it", () => {
+    // 1000: inc ebx; xor edx,edx; mov eax,100; div esi; dec esi; jmp 1000   (ESI = 20: the 21st DIV divides by 0)
+    const build = (useBlocks: boolean) => {
+      const { cpu, mem } = makeCpu();
+      load(mem, CODE, [0x43, 0x31, 0xd2, 0xb8, 100, 0, 0, 0, 0xf7, 0xf6, 0x4e, 0xeb, 0xf3]);
+      load(mem, 0x2000, [0xf4]);
+      load(mem, 0x3000, [0x00, 0x20, 0x08, 0, 0, 0x8e, 0, 0]); // vector 0 → 08:2000
+      load(mem, 0x4008, [0xff, 0xff, 0, 0, 0, 0x9a, 0xcf, 0, 0xff, 0xff, 0, 0, 0, 0x92, 0xcf, 0]);
+      flat32(cpu, CODE, 0x6000);
+      cpu.gdtrBase = 0x4000; cpu.gdtrLimit = 0x17;
+      cpu.idtrBase = 0x3000; cpu.idtrLimit = 0x7ff;
+      cpu.regs[6] = 20;
+      cpu.useBlocks = useBlocks;
+      cpu.run(10_000);
+      return cpu;
+    };
+    const ref = build(false), jit = build(true);
+    expect(jit.blocks.fn.some((f) => f !== undefined)).toBe(true);
+    // 20 iterations of 6 instructions, then INC, XOR, MOV retire and the DIV faults; the HLT retires.
+    expect(jit.icount).toBe(20 * 6 + 3 + 1);
+    const frame = Array.from(new Uint32Array(jit.mem.bytes.slice(jit.regs[4], jit.regs[4] + 12).buffer));
+    expect(frame.slice(0, 2)).toEqual([CODE + 8, 0x08]);
+    expect(jit.regs[3]).toBe(21);
+    expect(state(jit)).toEqual(state(ref));
+  });
+
   it("PAUSE inside a hot block lowering the run limit (a timer now due) → the run stops right after it, as when interpreting", () => {
     // 1000: inc eax; pause; inc ebx; inc ecx; jmp 1000. The host makes every 10th PAUSE due a timer.
     const build = (useBlocks: boolean) => {
