@@ -35,6 +35,8 @@ export interface PlannedInsn {
    * icount: the block skips the bookkeeping before it and counts it into the next instruction's.
    */
   pure: boolean;
+  /** Source doing the handler's work with its memory fast path inline (block-inline.ts), or null. */
+  inline: string | null;
 }
 
 export type BlockFn = (cpu: Cpu) => void;
@@ -78,14 +80,16 @@ export function buildBlock(cpu: Cpu, plan: PlannedInsn[], page: number, gen: num
     }
     const end = `((e + ${p.end}) ${wrap})`;
     const last = k === n - 1;
+    const call = `h${k}(cpu, ${p.d})`;
+    const work = p.inline ?? call + ";\n";
     if (p.pure && !last && !p.branch) {
-      src += `h${k}(cpu, ${p.d});\n`;
+      src += work;
       pending++;
       continue;
     }
     const add = pending === 0 ? "" : ` cpu.icount += ${pending};`;
     pending = 0;
-    src += `cpu.startEip = ${startOf(k)}; cpu.startEsp = regs[4]; cpu.eip = ${end};${add} h${k}(cpu, ${p.d}); cpu.icount++;\n`;
+    src += `cpu.startEip = ${startOf(k)}; cpu.startEsp = regs[4]; cpu.eip = ${end};${add}\n${work}cpu.icount++;\n`;
     if (p.branch) {
       const j = indexAt.get(p.target);
       let taken = "";
@@ -100,6 +104,6 @@ export function buildBlock(cpu: Cpu, plan: PlannedInsn[], page: number, gen: num
   if (loops) src += "return;\n}\n";
   src += "};";
   const names = plan.map((_, k) => `h${k}`);
-  const make = new Function("codeGen", "tlbFlags", "tlbHost", ...names, src) as (...a: unknown[]) => BlockFn;
-  return make(cpu.mem.codeGen, cpu.tlb.flags, cpu.tlb.host, ...plan.map((p) => p.handler));
+  const make = new Function("codeGen", "tlbFlags", "tlbHost", "segBase", "segLimR", "segLimW", "bytes", "view", ...names, src) as (...a: unknown[]) => BlockFn;
+  return make(cpu.mem.codeGen, cpu.tlb.flags, cpu.tlb.host, cpu.segBase, cpu.segLimR, cpu.segLimW, cpu.mem.bytes, cpu.mem.view, ...plan.map((p) => p.handler));
 }

@@ -15,6 +15,7 @@
 
 import type { Cpu } from "./cpu.js";
 import { buildBlock, type BlockFn, type PlannedInsn } from "./block-codegen.js";
+import { inlineSource } from "./block-inline.js";
 import { decode, IMPL_NAMES, Pfx, Rec } from "./decoder.js";
 import { FAULT } from "./fault.js";
 import { HANDLERS } from "./ops/index.js";
@@ -190,7 +191,8 @@ export class BlockCache {
       const target = branch && (dec[d] & 1) !== 0 ? ends[k] + dec[d + Rec.IMM] : NaN;
       const access = mayAccess(dec, d);
       const pure = PURE[id] === 1 && !access && (dec[d + Rec.LEN] & Pfx.LOCK) === 0;
-      return { d, handler: HANDLERS[dec[d]], end: ends[k], access, branch, target, pure };
+      const inline = inlineSource(dec, d, `h${k}(cpu, ${d})`);
+      return { d, handler: HANDLERS[dec[d]], end: ends[k], access, branch, target, pure, inline };
     });
     this.fn[slot] = buildBlock(cpu, plan, page, gen, code32);
     this.tag[slot] = tag;
