@@ -40,6 +40,16 @@ export interface PlannedInsn {
 }
 
 export type BlockFn = (cpu: Cpu) => void;
+type Maker = (...a: unknown[]) => BlockFn;
+
+/**
+ * Block factories by source text. The same code compiled again (after a snapshot restore
+ * clears the blocks, or by another Cpu in the process) reuses the factory, and with it the
+ * type feedback and optimized code V8 already has for the blocks it makes. The source names
+ * every record index and constant; per-CPU arrays and the handlers are arguments.
+ */
+const makers = new Map<string, Maker>();
+const MAKERS_MAX = 1 << 14;
 
 /** Builds the function for `plan` (at least one instruction), whose code is on host page `page` at generation `gen`. */
 export function buildBlock(cpu: Cpu, plan: PlannedInsn[], page: number, gen: number, code32: boolean): BlockFn {
@@ -103,7 +113,12 @@ export function buildBlock(cpu: Cpu, plan: PlannedInsn[], page: number, gen: num
   }
   if (loops) src += "return;\n}\n";
   src += "};";
-  const names = plan.map((_, k) => `h${k}`);
-  const make = new Function("codeGen", "tlbFlags", "tlbHost", "segBase", "segLimR", "segLimW", "bytes", "view", ...names, src) as (...a: unknown[]) => BlockFn;
+  let make = makers.get(src);
+  if (make === undefined) {
+    if (makers.size >= MAKERS_MAX) makers.clear();
+    const names = plan.map((_, k) => `h${k}`);
+    make = new Function("codeGen", "tlbFlags", "tlbHost", "segBase", "segLimR", "segLimW", "bytes", "view", ...names, src) as Maker;
+    makers.set(src, make);
+  }
   return make(cpu.mem.codeGen, cpu.tlb.flags, cpu.tlb.host, cpu.segBase, cpu.segLimR, cpu.segLimW, cpu.mem.bytes, cpu.mem.view, ...plan.map((p) => p.handler));
 }
