@@ -1,12 +1,15 @@
 // Compiled basic blocks: the fast path's second tier. A run of straight-line instructions (ALU,
 // MOV, PUSH/POP, shifts, SETcc/CMOVcc, ...) ending in any one instruction (a branch, a string
-// instruction, anything that may change mode, CS, paging or IF) is decoded once into records of
-// its own and turned into one JavaScript function that calls each handler in turn. V8 then sees
+// instruction with REP, anything that may change mode, CS, paging or IF) is decoded once into
+// records of its own and turned into one JavaScript function (block-codegen.ts) that calls each
+// handler in turn, or does its work inline (block-inline.ts), and loops when a branch goes back
+// to the entry. V8 then sees
 // one call site per instruction, always calling the same handler, and can inline it; the
 // per-instruction dispatch, TLB probe and decode-cache check of the interpreter loop disappear.
 //
-// The function does exactly what the interpreter loop does for each instruction (startEip /
-// startEsp for fault rollback, EIP advanced before the handler, icount after it) and returns
+// The function does what the interpreter loop does for each instruction (startEip / startEsp
+// for fault rollback, EIP advanced before the handler, icount after it; deferred over
+// register-only instructions that cannot fault or observe them) and returns
 // to the loop after any instruction that sets `attention` or modifies the block's own code
 // page, so execution, faults and interrupt points are identical instruction for instruction.
 // Blocks are keyed like the decode cache (host-physical address of the first byte, plus the
