@@ -1,12 +1,15 @@
 // Compiled basic blocks: the fast path's second tier. A run of straight-line instructions (ALU,
 // MOV, PUSH/POP, shifts, SETcc/CMOVcc, ...) ending in any one instruction (a branch, a string
-// instruction, anything that may change mode, CS, paging or IF) is decoded once into records of
-// its own and turned into one JavaScript function that calls each handler in turn. V8 then sees
+// instruction with REP, anything that may change mode, CS, paging or IF) is decoded once into
+// records of its own and turned into one JavaScript function (block-codegen.ts) that calls each
+// handler in turn, or does its work inline (block-inline.ts), and loops when a branch goes back
+// to the entry. V8 then sees
 // one call site per instruction, always calling the same handler, and can inline it; the
 // per-instruction dispatch, TLB probe and decode-cache check of the interpreter loop disappear.
 //
-// The function does exactly what the interpreter loop does for each instruction (startEip /
-// startEsp for fault rollback, EIP advanced before the handler, icount after it) and returns
+// The function does what the interpreter loop does for each instruction (startEip / startEsp
+// for fault rollback, EIP advanced before the handler, icount after it; deferred over
+// register-only instructions that cannot fault or observe them) and returns
 // to the loop after any instruction that sets `attention` or modifies the block's own code
 // page, so execution, faults and interrupt points are identical instruction for instruction.
 // Blocks are keyed like the decode cache (host-physical address of the first byte, plus the
@@ -14,9 +17,12 @@
 // physical code reached through two linear aliases runs correctly.
 
 import type { Cpu } from "./cpu.js";
-import { decode, IMPL_NAMES, Rec } from "./decoder.js";
+import { buildBlock, type BlockFn, type PlannedInsn } from "./block-codegen.js";
+import { inlineSource } from "./block-inline.js";
+import { decode, IMPL_NAMES, Pfx, Rec } from "./decoder.js";
 import { FAULT } from "./fault.js";
 import { HANDLERS } from "./ops/index.js";
+import { isDefined } from "./ops/registry.js";
 
 /** Records available to blocks (each Rec.STRIDE ints in cpu.dec after the scratch record). */
 export const BLOCK_ARENA_RECORDS = 1 << 18;
@@ -34,7 +40,7 @@ const STRAIGHT_LINE = new RegExp(
   "^op_(" + [
     "0[0-5]", "0[89a-d]", "1[0-5]", "1[89a-d]", "2[0-57-9a-d]", "2f", "3[0-57-9a-d]", "3f",
     "4[0-9a-f]", "5[0-9a-f]", "6[01]", "6[89ab]", "8[0-3]_[0-7]", "8[4-9a-d]", "8f_0",
-    "9[0-9bc]", "9[ef]", "a[0-3]", "a[89]", "b[0-9a-f]", "c[01]_[0-7]", "c[67]_0", "c[89]",
+    "9[0-9bc]", "9[ef]", "a[0-3]", "a[4-7a-f]", "a[89]", "b[0-9a-f]", "c[01]_[0-7]", "c[67]_0", "c[89]",
     "d[0-3]_[0-7]", "d[45]", "f5", "f[67]_[0-7]", "f[89cd]", "fe_[01]", "ff_[016]",
     "0f_[49][0-9a-f]", "0f_a[345bcdf]", "0f_b[01367bcdef]", "0f_ba_[4-7]", "0f_c[01]", "0f_c7_1", "0f_c[89a-f]",
   ].join("|") + ")(_mem|_reg|_r[0-7])?$",
@@ -44,7 +50,14 @@ const STRAIGHT_LINE = new RegExp(
  * Straight-line instructions that access memory without a modrm memory operand (the stack, moffs):
  * after them, as after any memory operand, the block re-checks attention and its code page.
  */
-const IMPLICIT_MEMORY = /^op_(5[0-9a-f]|6[018a]|9c|a[0-3]|c[89]|8f_0|ff_6)(_mem|_reg|_r[0-7])?$/;
+const IMPLICIT_MEMORY = /^op_(5[0-9a-f]|6[018a]|9c|a[0-7a-f]|c[89]|8f_0|ff_6)(_mem|_reg|_r[0-7])?$/;
+/**
+ * String instructions (MOVS CMPS STOS LODS SCAS) continue a block only without REP/REPNE: a
+ * repeated one retires many instructions in one call and reads the run's limit.
+ */
+const STRING = /^op_a[4-7a-f]$/;
+/** JMP rel8/rel32: ends a block, which may loop when it jumps back to the entry. */
+const JUMP = /^op_e[9b]$/;
 /**
  * 90 is also PAUSE (F3 90), which lets guest time pass and may lower the run's icount limit
  * (a timer now due): the block must leave after it, as after a memory access.
@@ -62,6 +75,26 @@ const CONDITIONAL = /^op_(7[0-9a-f]|0f_8[0-9a-f]|e[0-3])$/;
 /** Per implementation id: 1 if a block continues after it, 2 if only when it falls through. */
 const CONTINUES = new Uint8Array(IMPL_NAMES.length);
 for (let id = 0; id < IMPL_NAMES.length; id++) CONTINUES[id] = STRAIGHT_LINE.test(IMPL_NAMES[id]) ? 1 : CONDITIONAL.test(IMPL_NAMES[id]) ? 2 : 0;
+/**
+ * Instructions whose register forms (and LEA) cannot fault and touch nothing but registers and
+ * EFLAGS (PlannedInsn.pure): ALU, INC/DEC, MOV, XCHG, TEST, shifts and rotates, NOT/NEG/MUL/IMUL
+ * (not DIV/IDIV: #DE), CBW/CWD, SAHF/LAHF, CMC/CLC/STC/CLD/STD, CMOVcc, SETcc, BT*, SHLD/SHRD,
+ * BSF/BSR, MOVZX/MOVSX, BSWAP. Only those with an implementation count (the others raise #UD).
+ */
+const PURE_NAMES = new RegExp(
+  "^op_(" + [
+    "0[0-5]", "0[89a-d]", "1[0-5]", "1[89a-d]", "2[0-5]", "2[89a-d]", "3[0-5]", "3[89a-d]",
+    "4[0-9a-f]", "6[9b]", "8[0-3]_[0-7]", "8[4-9ab]", "8d", "9[1-79ef]", "98", "99", "b[0-9a-f]",
+    "c[01]_[0-7]", "d[0-3]_[0-7]", "f[589cd]", "f[67]_[0-5]", "fe_[01]", "ff_[01]",
+    "0f_4[0-9a-f]", "0f_9[0-9a-f]", "0f_a[345bcdf]", "0f_b[367bcdef]", "0f_ba_[4-7]", "0f_c[89a-f]",
+  ].join("|") + ")(_reg|_r[0-7])?$",
+);
+const PURE = new Uint8Array(IMPL_NAMES.length);
+for (let id = 0; id < IMPL_NAMES.length; id++) PURE[id] = PURE_NAMES.test(IMPL_NAMES[id]) && isDefined(IMPL_NAMES[id]) ? 1 : 0;
+
+/** Per implementation id: 1 for string instructions, 2 for JMP rel. */
+const SPECIAL = new Uint8Array(IMPL_NAMES.length);
+for (let id = 0; id < IMPL_NAMES.length; id++) SPECIAL[id] = STRING.test(IMPL_NAMES[id]) ? 1 : JUMP.test(IMPL_NAMES[id]) ? 2 : 0;
 /** Per implementation id: 1 if it may access memory whatever its modrm (IMPLICIT_MEMORY), 2 if never (NO_ACCESS). */
 const ACCESS = new Uint8Array(IMPL_NAMES.length);
 for (let id = 0; id < IMPL_NAMES.length; id++) ACCESS[id] = IMPLICIT_MEMORY.test(IMPL_NAMES[id]) || NOP_OR_PAUSE.test(IMPL_NAMES[id]) ? 1 : NO_ACCESS.test(IMPL_NAMES[id]) ? 2 : 0;
@@ -77,7 +110,7 @@ function mayAccess(dec: Int32Array, d: number): boolean {
   return m >= 0 && m < 0xc0;
 }
 
-export type BlockFn = (cpu: Cpu) => void;
+export type { BlockFn };
 
 /** The block cache, direct-mapped like the decode cache. */
 export class BlockCache {
@@ -138,6 +171,7 @@ export class BlockCache {
         ds.push(d);
         ends.push(off);
         if (CONTINUES[dec[d] >> 2] === 0) break;
+        if (SPECIAL[dec[d] >> 2] === 1 && (dec[d + Rec.LEN] & (Pfx.REP | Pfx.REPNE)) !== 0) break;
       }
     } finally {
       cpu.eip = e;
@@ -152,19 +186,18 @@ export class BlockCache {
       cpu.tlb.revokeWrite(page);
     }
     const gen = mem.codeGen[page];
-    const wrap = code32 ? "| 0" : "& 0xffff";
-    let src = "return function block(cpu) {\nconst regs = cpu.regs, e = cpu.eip;\n";
-    for (let k = 0; k < ds.length; k++) {
-      const start = k === 0 ? "e" : `(e + ${ends[k - 1]}) ${wrap}`;
-      src += `cpu.startEip = ${start}; cpu.startEsp = regs[4]; cpu.eip = (e + ${ends[k]}) ${wrap}; h${k}(cpu, ${ds[k]}); cpu.icount++;\n`;
-      if (k === ds.length - 1) continue;
-      if (CONTINUES[dec[ds[k]] >> 2] === 2) src += `if (cpu.eip !== ((e + ${ends[k]}) ${wrap})) return;\n`;
-      else if (mayAccess(dec, ds[k])) src += `if (cpu.attention !== 0 || codeGen[${page}] !== ${gen}) return;\n`;
-    }
-    src += "};";
-    const names = ds.map((_, k) => `h${k}`);
-    const make = new Function("codeGen", ...names, src) as (...a: unknown[]) => BlockFn;
-    this.fn[slot] = make(mem.codeGen, ...ds.map((d) => HANDLERS[dec[d]]));
+    const plan: PlannedInsn[] = ds.map((d, k) => {
+      const id = dec[d] >> 2;
+      const branch = CONTINUES[id] === 2 || SPECIAL[id] === 2;
+      // Near relative branch target, as an offset from the entry: with a 32-bit operand size the
+      // handler computes EIP + rel (wrapping at 4 GiB), which matches; otherwise leave it unknown.
+      const target = branch && (dec[d] & 1) !== 0 ? ends[k] + dec[d + Rec.IMM] : NaN;
+      const access = mayAccess(dec, d);
+      const pure = PURE[id] === 1 && !access && (dec[d + Rec.LEN] & Pfx.LOCK) === 0;
+      const inline = inlineSource(dec, d, `h${k}(cpu, ${d})`);
+      return { d, handler: HANDLERS[dec[d]], end: ends[k], access, branch, target, pure, inline };
+    });
+    this.fn[slot] = buildBlock(cpu, plan, page, gen, code32);
     this.tag[slot] = tag;
     this.gen[slot] = gen;
     this.len[slot] = ds.length;

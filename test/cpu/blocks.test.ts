@@ -25,6 +25,15 @@ const insnArb: fc.Arbitrary<number[]> = fc.oneof(
   fc.tuple(fc.constantFrom(0x01, 0x29, 0x31, 0x89, 0x8b, 0x03, 0x2b), regArb, fc.integer({ min: 0, max: 15 })).map(([op, r, k]) => [op, 0x45 | (r << 3), k * 4]),
   fc.tuple(regArb, regArb).map(([a, b]) => [0x50 | a, 0x58 | b]),
   fc.constantFrom([0xf8], [0xf9], [0xf5], [0x99], [0x98], [0x9f], [0x0f, 0xc8]),
+  // mov [ebp+k],r8 / mov r8,[ebp+k] / mov byte [ebp+k],imm / movzx r32,byte [ebp+k] (k may be unaligned)
+  fc.tuple(fc.constantFrom([0x88], [0x8a], [0xc6], [0x0f, 0xb6]), regArb, fc.integer({ min: -64, max: 63 }), fc.integer({ min: 0, max: 255 }))
+    .map(([op, r, k, imm]) => (op[0] === 0xc6 ? [0xc6, 0x45, k & 0xff, imm] : [...op, 0x45 | (r << 3), k & 0xff])),
+  // mov r32,[ebp+idx*4+k] / mov [ebp+idx*4+k],r32 with an index register holding anything (often outside RAM)
+  fc.tuple(fc.constantFrom(0x89, 0x8b), regArb, regArb, fc.integer({ min: -64, max: 63 })).map(([op, r, i, k]) => [op, 0x44 | (r << 3), 0x85 | (i << 3), k & 0xff]),
+  // lea esi,[ebp+a]; lea edi,[ebp+b]; [mov ecx,n; rep] MOVS/CMPS/STOS/LODS/SCAS, either direction
+  fc.tuple(fc.integer({ min: -32, max: 32 }), fc.integer({ min: -32, max: 32 }), fc.constantFrom(0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf),
+    fc.constantFrom([], [0xf3], [0xf2]), fc.integer({ min: 0, max: 5 }), fc.boolean())
+    .map(([a, b, op, rep, n, down]) => [0x8d, 0x75, a & 0xff, 0x8d, 0x7d, b & 0xff, ...(rep.length ? [0xb9, n, 0, 0, 0] : []), down ? 0xfd : 0xfc, ...rep, op, 0xfc]),
 );
 
 /** An instruction, optionally behind a Jcc that jumps over it (so blocks see taken and not-taken branches). */
@@ -58,7 +67,7 @@ function setup(program: number[], regs: number[], iterations: number, useBlocks:
 }
 
 describe("compiled blocks are invisible", () => {
-  it("generated loops with forward Jcc over some instructions (run 40 times, so compiled), in random run slices → registers, EFLAGS, memory and icount equal to interpreting every instruction", () => {
+  it("generated loops with forward Jcc over some instructions and string instructions (run 40 times, so compiled into looping blocks), in random run slices → each slice ends exactly at its limit; registers, EFLAGS, memory and icount equal to interpreting every instruction", () => {
     fc.assert(
       fc.property(
         fc.array(guardedArb, { minLength: 1, maxLength: 30 }),
@@ -70,7 +79,13 @@ describe("compiled blocks are invisible", () => {
           ref.run(1_000_000);
           const jit = setup(program, regs, 40, true);
           let k = 0;
-          while (!jit.halted && jit.icount < 1_000_000) jit.run(jit.icount + slices[k++ % slices.length]);
+          while (!jit.halted && jit.icount < 1_000_000) {
+            const until = jit.icount + slices[k++ % slices.length];
+            jit.run(until);
+            // The run stops exactly at its limit (earlier only when the guest halted), never past it.
+            expect(jit.icount).toBeLessThanOrEqual(until);
+            if (!jit.halted) expect(jit.icount).toBe(until);
+          }
           expect(jit.blocks.fn.some((f) => f !== undefined)).toBe(true);
           expect(state(jit)).toEqual(state(ref));
         },
@@ -94,6 +109,94 @@ describe("compiled blocks are invisible", () => {
     jit.run(100_000);
     // AH takes 1, 2, ..., 30 in turn; BL accumulates their sum mod 256.
     expect(ref.regs[3] & 0xff).toBe((30 * 31) / 2 & 0xff);
+    expect(state(jit)).toEqual(state(ref));
+  });
+
+  it("a loop whose third instruction rewrites the immediate of its first (mov al, imm) → every iteration loads the new byte", () => {
+    // 1000: mov al,0; add bl,al; inc byte [0x1001]; dec ecx; jnz 1000; hlt   (ECX = 30)
+    const program = [0xb0, 0x00, 0x00, 0xc3, 0xfe, 0x05, 0x01, 0x10, 0x00, 0x00, 0x49, 0x75, 0xf3, 0xf4];
+    const run = (useBlocks: boolean) => {
+      const { cpu, mem } = makeCpu();
+      load(mem, CODE, program);
+      flat32(cpu, CODE, 0x6000);
+      cpu.regs[1] = 30;
+      cpu.useBlocks = useBlocks;
+      cpu.run(100_000);
+      return cpu;
+    };
+    const ref = run(false), jit = run(true);
+    // AL takes 0..29; BL is their sum mod 256.
+    expect(jit.regs[0] & 0xff).toBe(29);
+    expect(jit.regs[3] & 0xff).toBe((29 * 30) / 2 & 0xff);
+    expect(state(jit)).toEqual(state(ref));
+  });
+
+  it("a MOV byte store rewriting the immediate of a later instruction in its own hot loop → each iteration runs the rewritten byte", () => {
+    // 1000: mov byte [0x100a],cl; dec ecx; mov al,0 (imm at 0x100a... see below); add bl,al; test ecx,ecx; jnz 1000; hlt
+    // 1000 88 0d 0a 10 00 00   mov [0x100a], cl
+    // 1006 49                  dec ecx
+    // 1007 90 90               nop nop (padding)
+    // 1009 b0 00               mov al, imm   (imm at 0x100a)
+    // 100b 00 c3               add bl, al
+    // 100d 85 c9               test ecx, ecx
+    // 100f 75 ef               jnz 1000
+    // 1011 f4                  hlt
+    const program = [0x88, 0x0d, 0x0a, 0x10, 0x00, 0x00, 0x49, 0x90, 0x90, 0xb0, 0x00, 0x00, 0xc3, 0x85, 0xc9, 0x75, 0xef, 0xf4];
+    const run = (useBlocks: boolean) => {
+      const { cpu, mem } = makeCpu();
+      load(mem, CODE, program);
+      flat32(cpu, CODE, 0x6000);
+      cpu.regs[1] = 40;
+      cpu.useBlocks = useBlocks;
+      cpu.run(100_000);
+      return cpu;
+    };
+    const ref = run(false), jit = run(true);
+    // Each iteration stores CL (40..1) and then loads it into AL: BL = 40+39+...+1 mod 256.
+    expect(jit.regs[3] & 0xff).toBe((40 * 41) / 2 & 0xff);
+    expect(jit.blocks.fn.some((f) => f !== undefined)).toBe(true);
+    expect(state(jit)).toEqual(state(ref));
+  });
+
+  it("dword MOV loads and stores stepping across a page boundary in a hot loop, the next page mapped to a distant frame → the crossing ones take the slow path and agree with interpreting", () => {
+    // 1000: mov eax,[esi]; add eax,ecx; add ebx,eax; mov [esi+0x10000],eax; inc esi; dec ecx; jnz 1000; hlt  (ESI from 0x8fc0 over 0x9000)
+    // Paging: identity, except linear pages 0x9 and 0x19 map frames 0x30 and 0x31.
+    const program = [0x8b, 0x06, 0x01, 0xc8, 0x01, 0xc3, 0x89, 0x86, 0x00, 0x00, 0x01, 0x00, 0x46, 0x49, 0x75, 0xf0, 0xf4];
+    const phys = (lin: number) => ((lin >>> 12) === 0x9 ? 0x30000 : (lin >>> 12) === 0x19 ? 0x31000 : lin & ~0xfff) | (lin & 0xfff);
+    const src = new Uint8Array(96).map((_, i) => (i * 37) & 0xff);
+    const run = (useBlocks: boolean) => {
+      const { cpu, mem } = makeCpu();
+      const pd = 0x100000, pt = 0x101000;
+      mem.view.setUint32(pd, pt | 3, true);
+      for (let p = 0; p < 1024; p++) mem.view.setUint32(pt + p * 4, phys(p << 12) | 3, true);
+      load(mem, CODE, program);
+      for (let i = 0; i < 96; i++) mem.bytes[phys(0x8fc0 + i)] = src[i];
+      flat32(cpu, CODE, 0x6000);
+      cpu.cr3 = pd;
+      cpu.cr0 |= 0x80000000;
+      cpu.updateMode();
+      cpu.flushTlb(false);
+      cpu.regs[1] = 90;
+      cpu.regs[6] = 0x8fc0;
+      cpu.useBlocks = useBlocks;
+      cpu.run(100_000);
+      return cpu;
+    };
+    const ref = run(false), jit = run(true);
+    // Independent recomputation: store j writes dword(0x8fc0+j) + (90-j) at linear 0x18fc0+j; later
+    // stores overwrite all but its low byte, and the last one is whole.
+    const dv = new DataView(src.buffer);
+    const want = (j: number) => (dv.getUint32(j, true) + 90 - j) >>> 0;
+    const byteAt = (lin: number) => jit.mem.bytes[phys(lin)];
+    for (let j = 0; j < 90; j++) expect(byteAt(0x18fc0 + j)).toBe(want(j) & 0xff);
+    const last = [0, 1, 2, 3].reduce((v, b) => v + byteAt(0x18fc0 + 89 + b) * 2 ** (8 * b), 0);
+    expect(last).toBe(want(89));
+    // EBX sums every loaded value; the frames behind linear pages 0x9 and 0x19 in the identity map were never touched.
+    let sum = 0;
+    for (let j = 0; j < 90; j++) sum = (sum + want(j)) >>> 0;
+    expect(jit.regs[3] >>> 0).toBe(sum);
+    expect(Array.from(jit.mem.bytes.subarray(0x9000, 0x9004))).toEqual([0, 0, 0, 0]);
+    expect(Array.from(jit.mem.bytes.subarray(0x19000, 0x19004))).toEqual([0, 0, 0, 0]);
     expect(state(jit)).toEqual(state(ref));
   });
 
@@ -135,6 +238,32 @@ describe("compiled blocks are invisible", () => {
     expect(frame).toEqual([0, 0x1007, 0x08, frame[3]]);
     expect(jit.regs[4]).toBe(0x5ffc - 16);
   });
+  it("a #DE from DIV after register-only instructions in a hot loop → EIP of the DIV, icount of the instructions before it", () => {
+    // 1000: inc ebx; xor edx,edx; mov eax,100; div esi; dec esi; jmp 1000   (ESI = 20: the 21st DIV divides by 0)
+    const build = (useBlocks: boolean) => {
+      const { cpu, mem } = makeCpu();
+      load(mem, CODE, [0x43, 0x31, 0xd2, 0xb8, 100, 0, 0, 0, 0xf7, 0xf6, 0x4e, 0xeb, 0xf3]);
+      load(mem, 0x2000, [0xf4]);
+      load(mem, 0x3000, [0x00, 0x20, 0x08, 0, 0, 0x8e, 0, 0]); // vector 0 → 08:2000
+      load(mem, 0x4008, [0xff, 0xff, 0, 0, 0, 0x9a, 0xcf, 0, 0xff, 0xff, 0, 0, 0, 0x92, 0xcf, 0]);
+      flat32(cpu, CODE, 0x6000);
+      cpu.gdtrBase = 0x4000; cpu.gdtrLimit = 0x17;
+      cpu.idtrBase = 0x3000; cpu.idtrLimit = 0x7ff;
+      cpu.regs[6] = 20;
+      cpu.useBlocks = useBlocks;
+      cpu.run(10_000);
+      return cpu;
+    };
+    const ref = build(false), jit = build(true);
+    expect(jit.blocks.fn.some((f) => f !== undefined)).toBe(true);
+    // 20 iterations of 6 instructions, then INC, XOR, MOV retire and the DIV faults; the HLT retires.
+    expect(jit.icount).toBe(20 * 6 + 3 + 1);
+    const frame = Array.from(new Uint32Array(jit.mem.bytes.slice(jit.regs[4], jit.regs[4] + 12).buffer));
+    expect(frame.slice(0, 2)).toEqual([CODE + 8, 0x08]);
+    expect(jit.regs[3]).toBe(21);
+    expect(state(jit)).toEqual(state(ref));
+  });
+
   it("PAUSE inside a hot block lowering the run limit (a timer now due) → the run stops right after it, as when interpreting", () => {
     // 1000: inc eax; pause; inc ebx; inc ecx; jmp 1000. The host makes every 10th PAUSE due a timer.
     const build = (useBlocks: boolean) => {
