@@ -253,6 +253,8 @@ export function fillTlb(cpu: Cpu, vpn: number, gpaPage: number, arch: number): v
 }
 function fill(cpu: Cpu, vpn: number, gpaPage: number, arch: number): void {
   arch &= ~TlbArch.V;
+  // The decoder's fetch page is a copy of a TLB entry: a refill of that page replaces it.
+  if (cpu.fetchLin >>> 12 === vpn) cpu.fetchHost = -1;
   const h = cpu.phys.translate(gpaPage, ACC_READ);
   if (h < 0) { cpu.tlb.insert(vpn, gpaPage, arch, 0, 0); return; }
   // A page holding a data breakpoint stays on the slow path, where breakpoints are checked.
