@@ -40,6 +40,8 @@ export interface MemoryImage {
 
 export interface VmmState {
   shutdownReason: string;
+  /** The guest entered ACPI S5 (absent in snapshots from before it was saved: false). */
+  poweredOff?: boolean;
   /** Non-zero VM-exit counts: [reason, count], [port, count], [region, count]. */
   exitsByReason: [number, number][];
   ioReads: [number, number][];
@@ -181,6 +183,7 @@ export function captureMachine(m: Machine, memory: MemoryImage): MachineState {
     devices: m.platform.save(),
     vmm: {
       shutdownReason: m.vmm.shutdownReason,
+      poweredOff: m.poweredOff,
       exitsByReason: nonZero(st.byReason), ioReads: nonZero(st.ioReads), ioWrites: nonZero(st.ioWrites),
       mmio: [...st.mmio],
     },
@@ -219,6 +222,8 @@ export function restoreMachine(m: Machine, chain: MachineState | MachineState[])
   m.remapGuestPhysical(); // the EPT follows the restored PAM registers
   m.clock.retime();
   m.vmm.shutdownReason = s.vmm.shutdownReason;
+  // Sticky once set (a powered-off machine stays off): a restore to before the power-off must clear it.
+  m.poweredOff = s.vmm.poweredOff ?? false;
   const st = m.vmm.stats;
   st.byReason.fill(0); st.ioReads.fill(0); st.ioWrites.fill(0); st.mmio.clear();
   for (const [r, c] of s.vmm.exitsByReason) st.byReason[r] = c;
@@ -269,6 +274,7 @@ export function checkMachineState(s: unknown, memoryKind?: "full" | "delta"): as
   const v = s.vmm;
   if (!isMap(v)) fail("vmm", "expected a map");
   if (typeof v.shutdownReason !== "string") fail("vmm.shutdownReason", "expected a string");
+  if (v.poweredOff !== undefined && typeof v.poweredOff !== "boolean") fail("vmm.poweredOff", "expected a boolean");
   pairs(v.exitsByReason, "vmm.exitsByReason", "number", 80);
   pairs(v.ioReads, "vmm.ioReads", "number", 0x10000);
   pairs(v.ioWrites, "vmm.ioWrites", "number", 0x10000);

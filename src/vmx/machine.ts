@@ -110,7 +110,8 @@ export class Machine {
   readonly ept: MachineEpt;
   readonly reports: string[] = [];
   private exitCode = -1;
-  private poweredOff = false;
+  /** The guest entered ACPI S5: every later run() ends at once as "poweroff" (part of a snapshot's state). */
+  poweredOff = false;
 
   constructor(readonly config: MachineConfig) {
     const report = (m: string) => {
