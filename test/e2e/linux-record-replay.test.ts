@@ -128,6 +128,9 @@ describe("record/replay of a --multiboot/--module boot", () => {
 
 const BOOT_TIMEOUT_MS = 60 * 60_000;
 
+/** The Debian trace the recording test leaves for the bisect test. */
+let recordedTrace = "";
+
 describe("Debian i386 Linux boot, recorded and replayed", () => {
   it(`record (cryptomgr.notests) → "${MARKER}", power-off; replay → every digest matches, same serial output, same icount`, async () => {
     expect(existsSync(CLI), `${CLI} missing: run npm run build (npm test does it first)`).toBe(true);
@@ -152,5 +155,23 @@ describe("Debian i386 Linux boot, recorded and replayed", () => {
     expect(Number(verdict![2])).toBeGreaterThanOrEqual(Math.floor(Number(recorded![1]) / 1_000_000));
     expect(rep.stdout).toBe(rec.stdout);
     expect(rep.code).toBe(0);
+    recordedTrace = trace;
+  }, BOOT_TIMEOUT_MS);
+
+  // Issue 6's yardstick: bisect the boot to the kernel's "Freeing unused kernel" line. Oracle for the
+  // answer: the instruction that makes the serial output match must be the OUT of the line's last
+  // character ('l') to COM1's data port 0x3F8, and no probe may diverge from the recording (probes
+  // restore mid-boot snapshots into the machine that reached the power-off at the end).
+  it("bisect --until 'serial:/Freeing unused kernel/' → the OUT of its last 'l' to port 0x3F8, no divergence", async () => {
+    expect(recordedTrace, "the recording test above did not produce a trace").not.toBe("");
+    const b = await x86rr(["bisect", recordedTrace, "--until", "serial:/Freeing unused kernel/"], BOOT_TIMEOUT_MS / 2 - 60_000);
+    expect(b.code, b.stderr.slice(-3000)).toBe(0);
+    const all = b.stdout + b.stderr;
+    expect(all).not.toMatch(/diverged/);
+    const found = /first true at icount (\d+)\n\s+made true by instruction (\d+): 0x[0-9a-f]+\s+out dx,al/.exec(all);
+    expect(found, all.slice(-3000)).not.toBeNull();
+    expect(Number(found![2])).toBe(Number(found![1]) - 1);
+    expect(all).toMatch(/eax 0x[0-9a-f]{6}6c\s+ecx 0x[0-9a-f]{8}\s+edx 0x[0-9a-f]{4}03f8/);
+    expect(all).toContain(`monitor seek ${found![1]}`);
   }, BOOT_TIMEOUT_MS);
 });
