@@ -6,7 +6,7 @@
 // (A snapshot restore empties those caches: before the fix, a restored Linux boot diverged here.)
 import { describe, expect, it } from "vitest";
 import type { Cpu } from "../../src/cpu/cpu.js";
-import { assemble, Rig, type GuestImage } from "../replay/snapshot-guests.js";
+import { assemble, PAGING_IDENTITY_4M, Rig, type GuestImage } from "../replay/snapshot-guests.js";
 
 const FRAME_A = 0x180000, FRAME_B = 0x190000, PT = 0x301000;
 
@@ -18,23 +18,7 @@ org 0x100000
 PD equ 0x300000
 PT equ ${PT}
 start:
-  mov edi, PT            ; identity map of 4 MiB, present + writable
-  mov eax, 3
-  mov ecx, 1024
-.pt:
-  stosd
-  add eax, 0x1000
-  loop .pt
-  mov edi, PD
-  xor eax, eax
-  mov ecx, 1024
-  rep stosd
-  mov dword [PD], PT | 3
-  mov eax, PD
-  mov cr3, eax
-  mov eax, cr0
-  or eax, 0x80000000
-  mov cr0, eax
+${PAGING_IDENTITY_4M}
   mov byte [${FRAME_A}], 0xc3            ; page A: a RET at offset 0 ...
   mov dword [${FRAME_A} + 0x800], 0x11   ; ... and data at 0x800 (this write sets the PTE's D bit)
   mov dword [${FRAME_B} + 0x800], 0x22

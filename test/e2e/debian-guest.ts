@@ -6,6 +6,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const CACHE = join(REPO, "node_modules", ".cache", "x86rr-debian");
@@ -38,4 +39,30 @@ export function x86rr(args: string[], timeoutMs: number): Promise<CliResult> {
     child.on("error", reject);
     child.on("close", (code) => { clearTimeout(timer); resolve({ stdout, stderr, code }); });
   });
+}
+
+/** The last serial lines and stderr of a run, for assertion messages. */
+export function runTail(r: CliResult): string {
+  return `\n--- last serial lines ---\n${r.stdout.split("\n").slice(-25).join("\n")}\n--- stderr ---\n${r.stderr.slice(-3000)}`;
+}
+
+/** Checks that a `record` of the Debian boot reached the marker and powered off; returns the recorded instruction count. */
+export function expectRecordedPowerOff(rec: CliResult): number {
+  expect(rec.stdout.includes(MARKER), `marker not seen${runTail(rec)}`).toBe(true);
+  expect(rec.stdout).toMatch(/reboot: Power down/);
+  const recorded = /x86rr: recorded (\d+) instructions \(poweroff\)/.exec(rec.stderr);
+  expect(recorded, `no power-off${runTail(rec)}`).not.toBeNull();
+  expect(rec.code).toBe(0);
+  return Number(recorded![1]);
+}
+
+/** Checks that `replay` reproduced the recording: same icount, a digest per million instructions at least, same serial output. */
+export function expectReplayIdentical(rec: CliResult, rep: CliResult, instructions: number): void {
+  const verdict = /x86rr: replay identical: (\d+) instructions, (\d+) digests verified, ended as recorded \(poweroff\)/.exec(rep.stderr);
+  expect(verdict, `replay verdict${runTail(rep)}`).not.toBeNull();
+  expect(Number(verdict![1])).toBe(instructions);
+  // One digest per million instructions (the default spacing for a Linux boot) plus the END digest.
+  expect(Number(verdict![2])).toBeGreaterThanOrEqual(Math.floor(instructions / 1_000_000));
+  expect(rep.stdout).toBe(rec.stdout);
+  expect(rep.code).toBe(0);
 }

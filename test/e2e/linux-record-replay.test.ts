@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync, readFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CACHE, CLI, fetchGuest, MARKER, x86rr } from "./debian-guest.js";
+import { CACHE, CLI, expectRecordedPowerOff, expectReplayIdentical, fetchGuest, MARKER, x86rr } from "./debian-guest.js";
 
 const dir = mkdtempSync(join(tmpdir(), "x86rr-linux-rr-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -140,21 +140,9 @@ describe("Debian i386 Linux boot, recorded and replayed", () => {
       "record", "--kernel", join(CACHE, "vmlinuz"), "--initrd", join(CACHE, "initramfs.cpio.gz"),
       "--append", "console=ttyS0 nokaslr cryptomgr.notests", "--mem", "256", "-o", trace,
     ], BOOT_TIMEOUT_MS / 2 - 60_000);
-    const tail = (r: { stdout: string; stderr: string }) => `\n--- last serial lines ---\n${r.stdout.split("\n").slice(-25).join("\n")}\n--- stderr ---\n${r.stderr.slice(-3000)}`;
-    expect(rec.stdout.includes(MARKER), `marker not seen${tail(rec)}`).toBe(true);
-    expect(rec.stdout).toMatch(/reboot: Power down/);
-    const recorded = /x86rr: recorded (\d+) instructions \(poweroff\)/.exec(rec.stderr);
-    expect(recorded, `no power-off${tail(rec)}`).not.toBeNull();
-    expect(rec.code).toBe(0);
-
+    const instructions = expectRecordedPowerOff(rec);
     const rep = await x86rr(["replay", trace], BOOT_TIMEOUT_MS / 2 - 60_000);
-    const verdict = /x86rr: replay identical: (\d+) instructions, (\d+) digests verified, ended as recorded \(poweroff\)/.exec(rep.stderr);
-    expect(verdict, `replay verdict${tail(rep)}`).not.toBeNull();
-    expect(Number(verdict![1])).toBe(Number(recorded![1]));
-    // One digest per million instructions (the default --digest-every) plus the END digest.
-    expect(Number(verdict![2])).toBeGreaterThanOrEqual(Math.floor(Number(recorded![1]) / 1_000_000));
-    expect(rep.stdout).toBe(rec.stdout);
-    expect(rep.code).toBe(0);
+    expectReplayIdentical(rec, rep, instructions);
     recordedTrace = trace;
   }, BOOT_TIMEOUT_MS);
 

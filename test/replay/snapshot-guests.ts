@@ -54,6 +54,29 @@ export function assemble(src: string): Uint8Array {
   }
 }
 
+/**
+ * nasm: 4 KiB paging on, the first 4 MiB identity-mapped present + writable (PTEs without A/D),
+ * with the page directory at PD and the page table at PT (the guest defines both with equ).
+ */
+export const PAGING_IDENTITY_4M = `  ; page table: identity map of 4 MiB, present + writable
+  mov edi, PT
+  mov eax, 3
+  mov ecx, 1024
+.pt:
+  stosd
+  add eax, 0x1000
+  loop .pt
+  mov edi, PD
+  xor eax, eax
+  mov ecx, 1024
+  rep stosd
+  mov dword [PD], PT | 3
+  mov eax, PD
+  mov cr3, eax
+  mov eax, cr0
+  or eax, 0x80000000
+  mov cr0, eax`;
+
 export interface TimerGuestParams {
   /** PIT channel 0 divisor (mode 2): a tick every divisor / 1.193182 µs of guest time. */
   divisor: number;
@@ -93,24 +116,7 @@ reload:
   mov gs, ax
   mov esp, 0x1f0000
   lidt [idtr]
-  ; page table: identity map of 4 MiB, present + writable
-  mov edi, PT
-  mov eax, 3
-  mov ecx, 1024
-.pt:
-  stosd
-  add eax, 0x1000
-  loop .pt
-  mov edi, PD
-  xor eax, eax
-  mov ecx, 1024
-  rep stosd
-  mov dword [PD], PT | 3
-  mov eax, PD
-  mov cr3, eax
-  mov eax, cr0
-  or eax, 0x80000000
-  mov cr0, eax
+${PAGING_IDENTITY_4M}
   ; 8259A master: ICW1-4, vectors 0x20-0x27, IRQ0 only
   mov al, 0x11
   out 0x20, al
