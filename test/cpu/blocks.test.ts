@@ -48,6 +48,17 @@ function loopProgram(body: number[][]): number[] {
   return [...b, ...dec, 0x0f, 0x85, back & 0xff, (back >> 8) & 0xff, (back >> 16) & 0xff, (back >>> 24) & 0xff, 0xf4];
 }
 
+/** `program` at CODE in flat 32-bit mode with ECX = `ecx`, run to its HLT with or without blocks. */
+function runFlat(program: number[], ecx: number, useBlocks: boolean): Cpu {
+  const { cpu, mem } = makeCpu();
+  load(mem, CODE, program);
+  flat32(cpu, CODE, 0x6000);
+  cpu.regs[1] = ecx;
+  cpu.useBlocks = useBlocks;
+  cpu.run(100_000);
+  return cpu;
+}
+
 function state(cpu: Cpu) {
   return {
     regs: Array.from(cpu.regs), eip: cpu.eip, eflags: getEflags(cpu), icount: cpu.icount,
@@ -115,16 +126,7 @@ describe("compiled blocks are invisible", () => {
   it("a loop whose third instruction rewrites the immediate of its first (mov al, imm) → every iteration loads the new byte", () => {
     // 1000: mov al,0; add bl,al; inc byte [0x1001]; dec ecx; jnz 1000; hlt   (ECX = 30)
     const program = [0xb0, 0x00, 0x00, 0xc3, 0xfe, 0x05, 0x01, 0x10, 0x00, 0x00, 0x49, 0x75, 0xf3, 0xf4];
-    const run = (useBlocks: boolean) => {
-      const { cpu, mem } = makeCpu();
-      load(mem, CODE, program);
-      flat32(cpu, CODE, 0x6000);
-      cpu.regs[1] = 30;
-      cpu.useBlocks = useBlocks;
-      cpu.run(100_000);
-      return cpu;
-    };
-    const ref = run(false), jit = run(true);
+    const ref = runFlat(program, 30, false), jit = runFlat(program, 30, true);
     // AL takes 0..29; BL is their sum mod 256.
     expect(jit.regs[0] & 0xff).toBe(29);
     expect(jit.regs[3] & 0xff).toBe((29 * 30) / 2 & 0xff);
@@ -142,16 +144,7 @@ describe("compiled blocks are invisible", () => {
     // 100f 75 ef               jnz 1000
     // 1011 f4                  hlt
     const program = [0x88, 0x0d, 0x0a, 0x10, 0x00, 0x00, 0x49, 0x90, 0x90, 0xb0, 0x00, 0x00, 0xc3, 0x85, 0xc9, 0x75, 0xef, 0xf4];
-    const run = (useBlocks: boolean) => {
-      const { cpu, mem } = makeCpu();
-      load(mem, CODE, program);
-      flat32(cpu, CODE, 0x6000);
-      cpu.regs[1] = 40;
-      cpu.useBlocks = useBlocks;
-      cpu.run(100_000);
-      return cpu;
-    };
-    const ref = run(false), jit = run(true);
+    const ref = runFlat(program, 40, false), jit = runFlat(program, 40, true);
     // Each iteration stores CL (40..1) and then loads it into AL: BL = 40+39+...+1 mod 256.
     expect(jit.regs[3] & 0xff).toBe((40 * 41) / 2 & 0xff);
     expect(jit.blocks.fn.some((f) => f !== undefined)).toBe(true);
